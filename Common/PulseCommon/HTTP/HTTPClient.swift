@@ -1,0 +1,186 @@
+import CCurl
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An outgoing HTTP request.
+public struct HTTPClientRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+    /// Whole-request timeout.
+    public var timeout: Duration
+    /// Talk HTTP over this unix socket instead of TCP (Docker, Podman).
+    public var unixSocketPath: String?
+    /// Send the path exactly as given, without resolving `..` (tests of path handling).
+    public var pathAsIs: Bool
+    /// Skip TLS certificate verification.
+    public var insecureSkipVerify: Bool
+    /// A PEM bundle of trusted CAs.
+    public var caFile: String?
+
+    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                timeout: Duration = .seconds(15), unixSocketPath: String? = nil, pathAsIs: Bool = false,
+                insecureSkipVerify: Bool = false, caFile: String? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.unixSocketPath = unixSocketPath
+        self.pathAsIs = pathAsIs
+        self.insecureSkipVerify = insecureSkipVerify
+        self.caFile = caFile
+    }
+}
+
+/// A received HTTP response.
+public struct HTTPClientResponse: Sendable {
+    public var status: Int
+    /// Header names lowercased, in arrival order.
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    /// The first header with this name (case-insensitive).
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first(where: { $0.0 == lowered })?.1
+    }
+
+    /// The body as UTF-8 text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A transport failure (no HTTP status was received).
+public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
+    /// libcurl's result code.
+    public let code: Int
+    public let message: String
+    public var description: String { "HTTP request failed (\(code)): \(message)" }
+}
+
+/// A blocking HTTP/1.1 client over libcurl; the only file that imports it.
+///
+/// One instance owns one curl easy handle, so connections are kept alive between requests. An instance is not
+/// thread-safe: use one per thread. Redirects are never followed (a 301 turning a POST into a GET hides errors).
+public final class HTTPClient {
+    private let handle: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    public init() {
+        _ = Self.globalInit
+        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+        self.handle = handle
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Performs a request and waits for the whole response.
+    public func perform(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
+        curl_easy_reset(handle)
+        let sink = ResponseSink()
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+
+        ccurl_setopt_str(handle, CURLOPT_URL, request.url)
+        ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeout.milliseconds))
+        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(request.timeout.milliseconds, 10_000)))
+        ccurl_setopt_long(handle, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
+        errorBuffer[0] = 0
+        ccurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        ccurl_setopt_datafn(handle, CURLOPT_WRITEFUNCTION, curlWriteBody)
+        ccurl_setopt_ptr(handle, CURLOPT_WRITEDATA, sinkPointer)
+        ccurl_setopt_datafn(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader)
+        ccurl_setopt_ptr(handle, CURLOPT_HEADERDATA, sinkPointer)
+        if let socket = request.unixSocketPath { ccurl_setopt_str(handle, CURLOPT_UNIX_SOCKET_PATH, socket) }
+        if request.pathAsIs { ccurl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1) }
+        if request.insecureSkipVerify {
+            ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+            ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        if let caFile = request.caFile { ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile) }
+
+        for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
+        // libcurl adds "Expect: 100-continue" for large bodies, costing a round trip: suppress it.
+        headerList = curl_slist_append(headerList, "Expect:")
+        ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+
+        let method = request.method.uppercased()
+        let code: CURLcode
+        if let body = request.body {
+            code = body.withUnsafeBufferPointer { buffer in
+                ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE_LARGE, buffer.count)
+                ccurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                if method != "POST" { ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, method) }
+                return curl_easy_perform(handle)
+            }
+        } else {
+            switch method {
+            case "GET": break
+            case "HEAD": ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            default: ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, method)
+            }
+            code = curl_easy_perform(handle)
+        }
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            throw HTTPClientError(code: Int(code.rawValue), message: message)
+        }
+        var status = 0
+        ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+}
+
+/// Collects a response as curl delivers it.
+private final class ResponseSink {
+    var body: [UInt8] = []
+    var headers: [(String, String)] = []
+}
+
+private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+    return length
+}
+
+private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    }
+    if line.hasPrefix("HTTP/") {
+        sink.headers.removeAll()  // a new response (after 100 Continue): start over
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].trimmingWhitespace().lowercased()
+        let value = line[line.index(after: colon)...].trimmingWhitespace()
+        sink.headers.append((name, value))
+    }
+    return length
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    public var milliseconds: Int64 {
+        let parts = components
+        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import PulseCommon
+
+/// Host-agent ingestion and host management (hub-api sections 3.1 and 3.4).
+public struct HostHandlers: Sendable {
+    let registry: HostRegistry
+    let tokens: TokenService
+
+    public func report(_ context: RequestContext) throws -> HTTPResponse {
+        guard let token = context.token else { throw APIError.unauthorized }
+        let report = try context.decode(HostReport.self)
+        let result: HostIngestResult
+        do {
+            result = try registry.ingest(report, tokenID: token.id, now: context.now)
+        } catch HostIngestError.missingHostname {
+            throw APIError.badRequest("invalid_report", "host report missing hostname")
+        } catch HostIngestError.invalid(let message) {
+            throw APIError.badRequest("invalid_report", message)
+        } catch let error as SQLiteError where error.isBusy {
+            throw APIError.unavailable("store busy, retry later")
+        }
+        let host = result.host
+        let response = HostReportResponse(
+            success: true, hostId: host.id, lastSeen: host.lastSeen, platform: host.report.host?.platform ?? "",
+            osName: host.report.host?.osName ?? "", osVersion: host.report.host?.osVersion ?? "",
+            config: host.commandsEnabledOverride.map { HostReportResponse.Config(commandsEnabled: $0) })
+        return .json(response)
+    }
+
+    public func lookup(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.request.queryValue("id")
+        let hostname = context.request.queryValue("hostname")
+        guard (id?.isEmpty == false) || (hostname?.isEmpty == false) else {
+            throw APIError.badRequest("missing_parameter", "id or hostname is required")
+        }
+        guard let host = registry.lookup(id: id, hostname: hostname) else {
+            throw APIError.notFound("host_not_found", "Host not found")
+        }
+        try authorizeOwnership(of: host, context: context, code: "host_lookup_forbidden")
+        let status = host.status(now: context.now)
+        var body: [String: JSONValue] = [
+            "id": .string(host.id), "hostname": .string(host.hostname),
+            "displayName": .string(host.report.host?.displayName ?? host.hostname), "status": .string(status),
+            "connected": .bool(status == "online"), "lastSeen": .string(RFC3339.format(host.lastSeen)),
+        ]
+        body["agentVersion"] = .string(host.report.agent?.version ?? "")
+        return .json(object: ["success": .bool(true), "host": .object(body)])
+    }
+
+    struct UninstallRequest: Decodable {
+        let hostId: String?
+    }
+
+    /// An agent unregisters itself. A token may remove only the host bound to it (the reference lets any
+    /// reporting token remove any host).
+    public func uninstall(_ context: RequestContext) throws -> HTTPResponse {
+        let body = try context.decode(UninstallRequest.self)
+        guard let hostID = body.hostId?.trimmingWhitespace(), !hostID.isEmpty else {
+            throw APIError.badRequest("missing_host_id", "hostId is required")
+        }
+        if let host = registry.host(id: hostID) {
+            try authorizeOwnership(of: host, context: context, code: "host_uninstall_forbidden")
+            try remove(hostID, context: context)
+        }
+        return .json(object: ["success": .bool(true), "hostId": .string(hostID),
+                              "message": .string("Host agent unregistered")])
+    }
+
+    /// An administrator removes a host; its token is revoked when no other host uses it.
+    public func delete(_ context: RequestContext) throws -> HTTPResponse {
+        let hostID = try context.parameter("id")
+        guard registry.host(id: hostID) != nil else { throw APIError.notFound("host_not_found", "Host not found") }
+        try remove(hostID, context: context)
+        return .json(object: ["success": .bool(true), "hostId": .string(hostID), "message": .string("Host removed")])
+    }
+
+    private func remove(_ hostID: String, context: RequestContext) throws {
+        let outcome = try registry.remove(id: hostID, revokeUnusedToken: true)
+        if let revoked = outcome.revokedTokenID { tokens.forget(id: revoked) }
+        context.logger.info("host removed", ["hostId": hostID, "revokedToken": outcome.revokedTokenID ?? "",
+                                             "by": context.principal?.displayName ?? "-"])
+    }
+
+    /// A token may act on a host bound to it; tokens holding `host-agent:manage`, `settings:write` or `*` may act
+    /// on any host.
+    private func authorizeOwnership(of host: HostEntry, context: RequestContext, code: String) throws(APIError) {
+        guard let token = context.token else { return }
+        if token.scopes.grants(.hostAgentManage) || token.scopes.contains(.settingsWrite) { return }
+        guard host.tokenID == token.id else {
+            throw APIError.forbidden(code, "This host is bound to a different API token")
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import PulseCommon
+
+/// Settings the request pipeline needs.
+public struct RouterConfiguration: Sendable {
+    /// Origins allowed for CORS; empty disables CORS headers entirely.
+    public var allowedOrigins: [String] = []
+    /// Whether responses go out over TLS (adds HSTS).
+    public var tlsEnabled = false
+    /// Body limit for paths no route matches.
+    public var defaultBodyLimit = 16 * 1024
+
+    public init(allowedOrigins: [String] = [], tlsEnabled: Bool = false) {
+        self.allowedOrigins = allowedOrigins
+        self.tlsEnabled = tlsEnabled
+    }
+}
+
+/// The request pipeline: request id → path check → CORS preflight → route match → auth gate → scope check →
+/// handler → error mapping → security headers. Handlers never see a request that failed an earlier step.
+public final class Router: HTTPResponder {
+    private struct CompiledRoute: Sendable {
+        let route: Route
+        let segments: [Substring]
+    }
+
+    private let routes: [CompiledRoute]
+    private let tokens: TokenService
+    private let configuration: RouterConfiguration
+    private let logger: Logger
+
+    public init(routes: [Route], tokens: TokenService, configuration: RouterConfiguration, logger: Logger) {
+        self.routes = routes.map { CompiledRoute(route: $0, segments: $0.segments) }
+        self.tokens = tokens
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: HTTPResponder
+
+    public func bodyLimit(method: String, path: String) -> Int {
+        guard let match = match(method: method, path: path).route else { return configuration.defaultBodyLimit }
+        return match.route.bodyLimit.bytes
+    }
+
+    public func payloadTooLarge(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
+        finish(APIError.payloadTooLarge(limit: limit).response(), request: request, requestID: requestID(for: request))
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        let id = requestID(for: request)
+        let now = Date()
+        let response: HTTPResponse
+        do {
+            response = try dispatch(request, requestID: id, now: now)
+        } catch let error as APIError {
+            response = error.response(now: now)
+        } catch {
+            logger.error("request failed", ["requestId": id, "path": request.path, "error": String(describing: error)])
+            response = APIError.internalError.response(now: now)
+        }
+        if response.status >= 500 {
+            logger.warn("server error", ["requestId": id, "method": request.method, "path": request.path,
+                                         "status": String(response.status)])
+        } else {
+            logger.debug("request", ["requestId": id, "method": request.method, "path": request.path,
+                                     "status": String(response.status)])
+        }
+        return finish(response, request: request, requestID: id)
+    }
+
+    // MARK: Pipeline
+
+    private func dispatch(_ request: HTTPRequest, requestID: String, now: Date) throws -> HTTPResponse {
+        let isAPI = request.path.hasPrefix("/api/") || request.path == "/api"
+        if request.path.contains("..") || request.path.contains("\u{0}") || !request.path.hasPrefix("/") {
+            throw isAPI ? APIError(status: 401, code: "invalid_path", message: "Invalid path")
+                        : APIError.badRequest("invalid_path", "Invalid path")
+        }
+        if request.method == "OPTIONS" { return HTTPResponse(status: 200) }
+
+        let found = match(method: request.method, path: request.path)
+        guard let matched = found.route else {
+            if !found.allowed.isEmpty { throw APIError.methodNotAllowed(allowed: found.allowed) }
+            throw APIError.notFound()
+        }
+        let route = matched.route
+        var principal: Principal?
+        if route.access != .public {
+            let authenticated = try authenticate(request, route: route)
+            if let scope = route.scope, !authenticated.has(scope) { throw APIError.missingScope(scope) }
+            if route.access == .admin, !authenticated.isAdmin {
+                throw APIError.forbidden("admin_required", "Administrator access required")
+            }
+            principal = authenticated
+        }
+        let context = RequestContext(request: request, principal: principal, parameters: matched.parameters,
+                                     requestID: requestID, now: now, logger: logger)
+        var response = try route.handler(context)
+        if let principal {
+            response.setHeader("X-Authenticated-User", principal.displayName)
+            response.setHeader("X-Auth-Method", principal.method)
+        }
+        return response
+    }
+
+    /// Finds the credentials on a request. A token is read from `X-API-Token`, then `Authorization: Bearer`, then
+    /// `?token=` where the route allows it; the first one present decides (a bad header is never skipped over).
+    private func authenticate(_ request: HTTPRequest, route: Route) throws(APIError) -> Principal {
+        var presented: String?
+        if let header = request.header("X-API-Token") {
+            presented = header.trimmingWhitespace()
+        } else if let authorization = request.header("Authorization") {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { presented = parts[1].trimmingWhitespace() }
+        } else if route.allowsQueryToken, let query = request.queryValue("token") {
+            presented = query
+        }
+        guard let presented, !presented.isEmpty else { throw APIError.unauthorized }
+        guard let record = tokens.authenticate(presented) else { throw APIError.invalidToken }
+        return Principal(kind: .apiToken(record), isAdmin: true)
+    }
+
+    private func match(method: String, path: String) -> (route: (route: Route, parameters: [String: String])?, allowed: [String]) {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: [String] = []
+        let effectiveMethod = method == "HEAD" ? "GET" : method
+        for compiled in routes where compiled.segments.count == segments.count {
+            var parameters: [String: String] = [:]
+            var matches = true
+            for (pattern, segment) in zip(compiled.segments, segments) {
+                if pattern.first == "{", pattern.last == "}" {
+                    parameters[String(pattern.dropFirst().dropLast())] = String(segment)
+                } else if pattern != segment {
+                    matches = false
+                    break
+                }
+            }
+            guard matches else { continue }
+            if compiled.route.method == effectiveMethod { return ((compiled.route, parameters), []) }
+            allowed.append(compiled.route.method)
+            if compiled.route.method == "GET" { allowed.append("HEAD") }
+        }
+        return (nil, allowed.isEmpty ? [] : allowed + ["OPTIONS"])
+    }
+
+    // MARK: Response decoration
+
+    private func requestID(for request: HTTPRequest) -> String {
+        if let supplied = request.header("X-Request-ID"), (1...128).contains(supplied.utf8.count),
+           supplied.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }) {
+            return supplied
+        }
+        return Crypto.randomBytes(12).hexString
+    }
+
+    private func finish(_ response: HTTPResponse, request: HTTPRequest, requestID: String) -> HTTPResponse {
+        var response = response
+        response.setHeader("X-Request-ID", requestID)
+        response.setHeader("X-Content-Type-Options", "nosniff")
+        response.setHeader("X-Frame-Options", "DENY")
+        response.setHeader("X-XSS-Protection", "1; mode=block")
+        response.setHeader("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.setHeader("Permissions-Policy", "geolocation=(), microphone=(), camera=()")
+        response.setHeader("Content-Security-Policy",
+                           "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                           + "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                           + "connect-src 'self' ws: wss:; font-src 'self' data:; frame-ancestors 'none'")
+        if request.path.hasPrefix("/api/") { response.setHeader("Cache-Control", "no-store") }
+        if configuration.tlsEnabled { response.setHeader("Strict-Transport-Security", "max-age=31536000") }
+        addCORS(&response, request: request)
+        return response
+    }
+
+    private func addCORS(_ response: inout HTTPResponse, request: HTTPRequest) {
+        guard !configuration.allowedOrigins.isEmpty, let origin = request.header("Origin") else { return }
+        let wildcard = configuration.allowedOrigins.contains("*")
+        guard wildcard || configuration.allowedOrigins.contains(origin) else { return }
+        response.setHeader("Access-Control-Allow-Origin", wildcard ? "*" : origin)
+        response.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+        response.setHeader("Access-Control-Allow-Headers",
+                           "Content-Type, Authorization, X-API-Token, X-CSRF-Token, X-Setup-Token")
+        response.setHeader("Access-Control-Expose-Headers", "X-CSRF-Token, X-Authenticated-User, X-Auth-Method")
+        if !wildcard {
+            response.setHeader("Access-Control-Allow-Credentials", "true")
+            response.setHeader("Vary", "Origin")
+        }
+    }
+}
+
+extension UInt8 {
+    var isASCIIAlphanumeric: Bool { (48...57).contains(self) || (65...90).contains(self) || (97...122).contains(self) }
+}

@@ -1,0 +1,41 @@
+import PulseCommon
+
+/// The handler groups the route table points into.
+public struct Handlers: Sendable {
+    public let system: SystemHandlers
+    public let tokens: TokenHandlers
+    public let hosts: HostHandlers
+    public let state: StateHandlers
+}
+
+/// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
+/// `docs/API.md` mirrors this table and a test checks the invariants.
+public enum Routes {
+    /// Public routes allowed to change state (documented in docs/API.md). None yet.
+    public static let publicMutatingAllowlist: Set<String> = []
+
+    public static func table(_ h: Handlers) -> [Route] {
+        [
+            //    method    path                                   access          scope
+            Route("GET",    "/api/health",                         .public,        nil, h.system.health),
+            Route("GET",    "/api/version",                        .public,        nil, h.system.version),
+            Route("GET",    "/api/agent/version",                  .public,        nil, h.system.agentVersion),
+            Route("GET",    "/api/server/info",                    .public,        nil, h.system.serverInfo),
+            Route("GET",    "/api/state",                          .authenticated, .monitoringRead, h.state.state),
+
+            Route("GET",    "/api/security/tokens",                .admin,         .settingsRead, h.tokens.list),
+            Route("POST",   "/api/security/tokens",                .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(16), h.tokens.create),
+            Route("DELETE", "/api/security/tokens/{id}",           .admin,         .settingsWrite, h.tokens.revoke),
+            Route("POST",   "/api/security/validate-token",        .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(16), h.tokens.validate),
+
+            Route("POST",   "/api/agents/host/report",             .authenticated, .hostAgentReport,
+                  bodyLimit: .kibibytes(256), h.hosts.report),
+            Route("GET",    "/api/agents/host/lookup",             .authenticated, .hostAgentReport, h.hosts.lookup),
+            Route("POST",   "/api/agents/host/uninstall",          .authenticated, .hostAgentReport,
+                  bodyLimit: .kibibytes(16), h.hosts.uninstall),
+            Route("DELETE", "/api/agents/host/{id}",               .admin,         .hostAgentManage, h.hosts.delete),
+        ]
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import PulseCommon
+
+/// `/api/security/tokens` and `/api/security/validate-token`.
+public struct TokenHandlers: Sendable {
+    let tokens: TokenService
+
+    /// A token as the API shows it: never the hash or the raw value.
+    struct TokenDTO: Encodable {
+        let id: String
+        let name: String
+        let prefix: String
+        let suffix: String
+        let createdAt: Date
+        let lastUsedAt: Date?
+        let scopes: [String]
+
+        init(_ record: APITokenRecord) {
+            id = record.id
+            name = record.name
+            prefix = record.prefix
+            suffix = record.suffix
+            createdAt = record.createdAt
+            lastUsedAt = record.lastUsedAt
+            scopes = record.scopes.map(\.rawValue)
+        }
+    }
+
+    struct CreateRequest: Decodable {
+        let name: String?
+        let scopes: [String]?
+    }
+
+    struct CreateResponse: Encodable {
+        let token: String
+        let record: TokenDTO
+    }
+
+    public func list(_ context: RequestContext) throws -> HTTPResponse {
+        .json(["tokens": tokens.list().map(TokenDTO.init)])
+    }
+
+    public func create(_ context: RequestContext) throws -> HTTPResponse {
+        let body = try context.decode(CreateRequest.self)
+        let scopes: [Scope]
+        do {
+            scopes = try Scope.normalize(body.scopes)
+        } catch {
+            throw APIError.badRequest("invalid_scopes", error.description)
+        }
+        let name = try Self.validatedName(body.name)
+        let created = try tokens.create(name: name, scopes: scopes, now: context.now)
+        context.logger.info("API token created", ["tokenId": created.record.id, "by": context.principal?.displayName ?? "-"])
+        return .json(CreateResponse(token: created.raw, record: TokenDTO(created.record)))
+    }
+
+    public func revoke(_ context: RequestContext) throws -> HTTPResponse {
+        let id = try context.parameter("id")
+        guard try tokens.revoke(id: id) else { throw APIError.notFound("token_not_found", "Token not found") }
+        context.logger.info("API token revoked", ["tokenId": id, "by": context.principal?.displayName ?? "-"])
+        return .noContent
+    }
+
+    struct ValidateRequest: Decodable {
+        let token: String?
+    }
+
+    public func validate(_ context: RequestContext) throws -> HTTPResponse {
+        let body = try context.decode(ValidateRequest.self)
+        guard let raw = body.token?.trimmingWhitespace(), !raw.isEmpty else {
+            throw APIError.badRequest("missing_token", "token is required")
+        }
+        let valid = tokens.authenticate(raw, now: context.now) != nil
+        return .json(object: ["valid": .bool(valid), "message": .string(valid ? "Token is valid" : "Token is invalid")])
+    }
+
+    /// The token name: trimmed, `API token` when absent, at most 128 characters, no control characters.
+    static func validatedName(_ raw: String?) throws(APIError) -> String {
+        let name = raw?.trimmingWhitespace() ?? ""
+        if name.isEmpty { return "API token" }
+        guard name.count <= 128 else { throw APIError.badRequest("invalid_name", "name must be at most 128 characters") }
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw APIError.badRequest("invalid_name", "name must not contain control characters")
+        }
+        return name
+    }
+}

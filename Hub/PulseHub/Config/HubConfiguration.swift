@@ -1,0 +1,82 @@
+import Foundation
+import PulseCommon
+
+/// Hub settings, from the environment and `<data>/.env` (hub-api section 12). Process environment wins over
+/// `.env`, as with the reference.
+public struct HubConfiguration: Sendable {
+    public var dataDirectory: String
+    public var bindHost: String
+    public var port: UInt16
+    public var logLevel: LogLevel
+    public var logFormat: LogFormat
+    public var httpsEnabled: Bool
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+    public var allowedOrigins: [String]
+    /// Raw or SHA3-hex tokens from `API_TOKEN` / `API_TOKENS`.
+    public var environmentTokens: [String]
+    public var httpThreads: Int
+    public var maxConnections: Int
+    public var maxConnectionsPerIP: Int
+    public var connectionTimeout: Duration
+    /// Whether an administrator login (password, proxy auth) is configured; until then a bootstrap token exists.
+    public var adminLoginConfigured: Bool
+    public var deploymentType: String
+
+    /// A configuration problem, with what to do about it.
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Reads the configuration. `environment` is the process environment; `.env` values fill only unset keys.
+    public static func load(environment: [String: String]) throws(Problem) -> HubConfiguration {
+        var env = environment
+        let dataDirectory = env["PULSE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/etc/pulse"
+        if let text = try? String(contentsOfFile: dataDirectory + "/.env", encoding: .utf8) {
+            for (key, value) in EnvValue.parseDotEnv(text) where env[key] == nil { env[key] = value }
+        }
+        func integer(_ key: String, default value: Int, range: ClosedRange<Int>) throws(Problem) -> Int {
+            guard let text = env[key], !text.isEmpty else { return value }
+            guard let number = Int(text), range.contains(number) else {
+                throw Problem(description: "\(key)=\(text) is invalid: expected a whole number in \(range.lowerBound)…\(range.upperBound)")
+            }
+            return number
+        }
+        let port = try integer("FRONTEND_PORT", default: try integer("PORT", default: 7655, range: 0...65535), range: 0...65535)
+        var logLevel = LogLevel.info
+        if let text = env["LOG_LEVEL"], !text.isEmpty {
+            guard let level = LogLevel(name: text) else {
+                throw Problem(description: "LOG_LEVEL=\(text) is invalid: use debug, info, warn or error")
+            }
+            logLevel = level
+        }
+        var logFormat = LogFormat.json
+        if let text = env["LOG_FORMAT"], !text.isEmpty {
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                throw Problem(description: "LOG_FORMAT=\(text) is invalid: use json or text")
+            }
+            logFormat = format
+        }
+        let https = EnvValue.bool(env["HTTPS_ENABLED"]) ?? false
+        let cert = env["TLS_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let key = env["TLS_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        if https, cert == nil || key == nil {
+            throw Problem(description: "HTTPS_ENABLED is set but TLS_CERT_FILE and TLS_KEY_FILE are not both set")
+        }
+        let timeout = try integer("PULSE_HTTP_IDLE_TIMEOUT", default: 30, range: 1...3600)
+        let adminConfigured = !(env["PULSE_AUTH_USER"] ?? "").isEmpty && !(env["PULSE_AUTH_PASS"] ?? "").isEmpty
+            || !(env["PROXY_AUTH_SECRET"] ?? "").isEmpty
+        return HubConfiguration(
+            dataDirectory: dataDirectory,
+            bindHost: env["BACKEND_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0",
+            port: UInt16(port), logLevel: logLevel, logFormat: logFormat, httpsEnabled: https,
+            tlsCertificateFile: cert, tlsKeyFile: key,
+            allowedOrigins: EnvValue.list(env["ALLOWED_ORIGINS"]),
+            environmentTokens: EnvValue.list(env["API_TOKEN"]) + EnvValue.list(env["API_TOKENS"]),
+            httpThreads: try integer("PULSE_HTTP_THREADS", default: 8, range: 1...256),
+            maxConnections: try integer("PULSE_HTTP_MAX_CONNECTIONS", default: 4096, range: 1...1_000_000),
+            maxConnectionsPerIP: try integer("PULSE_HTTP_MAX_CONNECTIONS_PER_IP", default: 512, range: 0...1_000_000),
+            connectionTimeout: .seconds(timeout), adminLoginConfigured: adminConfigured,
+            deploymentType: EnvValue.bool(env["PULSE_DOCKER"]) == true ? "docker" : "binary")
+    }
+}

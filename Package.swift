@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Pulse: a self-hosted infrastructure monitor. Layout: `Common/`, `Agent/`, `Hub/`, `Tests/`, one folder per target.
+/// Only the toolchain's modules and Debian C libraries are used (no outside Swift packages).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "pulse",
+    products: [
+        .executable(name: "pulse-hub", targets: ["pulse-hub"]),
+        .executable(name: "pulse-agent", targets: ["pulse-agent"]),
+        .executable(name: "pulse-bench", targets: ["pulse-bench"]),
+    ],
+    targets: [
+        // C libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CSQLite", path: "Common/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Common/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", path: "Common/CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Common/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSystemd", path: "Common/CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+
+        // Shared by both programs: wire types, scopes, JSON coding, logging, crypto, the HTTP client.
+        .target(name: "PulseCommon", dependencies: ["COpenSSL", "CCurl"], path: "Common/PulseCommon",
+                swiftSettings: swiftSettings),
+
+        // The agent.
+        .target(name: "PulseAgent", dependencies: ["PulseCommon"], path: "Agent/PulseAgent",
+                swiftSettings: swiftSettings),
+        .executableTarget(name: "pulse-agent", dependencies: ["PulseAgent"], path: "Agent/pulse-agent",
+                          swiftSettings: swiftSettings),
+
+        // The hub.
+        .target(name: "PulseHub", dependencies: ["PulseCommon", "CSQLite", "CMicroHTTPD", "CSystemd"],
+                path: "Hub/PulseHub", swiftSettings: swiftSettings),
+        .executableTarget(name: "pulse-hub", dependencies: ["PulseHub"], path: "Hub/pulse-hub",
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "pulse-bench", dependencies: ["PulseCommon"], path: "Hub/pulse-bench",
+                          swiftSettings: swiftSettings),
+
+        // Tests.
+        .testTarget(name: "CommonTests", dependencies: ["PulseCommon"], path: "Tests/CommonTests",
+                    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "HubTests", dependencies: ["PulseHub"], path: "Tests/HubTests",
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "AgentTests", dependencies: ["PulseAgent"], path: "Tests/AgentTests",
+                    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["PulseCommon"], path: "Tests/IntegrationTests",
+                    swiftSettings: swiftSettings),
+    ]
+)
