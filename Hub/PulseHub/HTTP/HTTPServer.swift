@@ -132,7 +132,11 @@ private final class ServerContext: Sendable {
 private final class RequestState {
     let limit: Int
     var body: [UInt8] = []
+    var received = 0
+    /// Over the limit: the rest of the body is discarded and a 413 sent.
     var rejected = false
+    /// The 413 was already queued (when the declared length was too large).
+    var answered = false
     init(limit: Int) { self.limit = limit }
 }
 
@@ -155,6 +159,7 @@ private func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: Opaque
         if let declared = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
            let length = Int(String(cString: declared)), length > limit {
             state.rejected = true
+            state.answered = true
             let request = makeRequest(connection, method: methodText, path: path, body: [])
             return queue(connection, server.responder.payloadTooLarge(request, limit: limit))
         }
@@ -165,12 +170,16 @@ private func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: Opaque
     if uploadSize.pointee > 0 {
         let count = uploadSize.pointee
         uploadSize.pointee = 0
-        if state.rejected { return .YES }
+        state.received += count
+        if state.rejected {
+            // MHD cannot answer mid-upload, so an oversize body of unknown length is drained and answered at the
+            // end; one that keeps coming far past the limit is cut off.
+            return state.received > max(4 * state.limit, 1 << 20) ? .NO : .YES
+        }
         if state.body.count + count > state.limit {
             state.rejected = true
             state.body = []
-            let request = makeRequest(connection, method: methodText, path: path, body: [])
-            return queue(connection, server.responder.payloadTooLarge(request, limit: state.limit))
+            return .YES
         }
         if let uploadData {
             uploadData.withMemoryRebound(to: UInt8.self, capacity: count) {
@@ -179,7 +188,12 @@ private func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: Opaque
         }
         return .YES
     }
-    if state.rejected { return .YES }
+    if state.rejected {
+        if state.answered { return .YES }
+        state.answered = true
+        let request = makeRequest(connection, method: methodText, path: path, body: [])
+        return queue(connection, server.responder.payloadTooLarge(request, limit: state.limit))
+    }
     let request = makeRequest(connection, method: methodText, path: path, body: state.body)
     state.body = []
     return queue(connection, server.responder.respond(to: request))

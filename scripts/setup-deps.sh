@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Pulse builds and tests with, when missing. Run as root to install;
+# otherwise it lists exactly what is missing and the command to install it.
+set -euo pipefail
+
+PACKAGES=(curl pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "pulse: missing Debian packages: ${missing[*]}" >&2
+    echo "pulse: install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "pulse: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "pulse: packages installed" >&2
