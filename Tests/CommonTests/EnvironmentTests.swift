@@ -43,3 +43,10 @@ import Testing
         #expect(parsed.map(\.1) == ["abc", "admin", "$2b$12$hash # not a comment", "debug"])
     }
 }
+
+@Suite struct TrimmingTests {
+    @Test(arguments: [("  a b  ", "a b"), ("DENY\r\n", "DENY"), ("\r\n\t x\r\n", "x"), ("", ""), (" \r\n ", "")])
+    func trims(_ text: String, _ expected: String) {
+        #expect(text.trimmingWhitespace() == expected)
+    }
+}

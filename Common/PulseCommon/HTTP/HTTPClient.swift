@@ -44,6 +44,12 @@ public struct HTTPClientResponse: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
 
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     /// The first header with this name (case-insensitive).
     public func header(_ name: String) -> String? {
         let lowered = name.lowercased()

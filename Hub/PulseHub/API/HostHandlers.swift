@@ -11,7 +11,7 @@ public struct HostHandlers: Sendable {
         let report = try context.decode(HostReport.self)
         let result: HostIngestResult
         do {
-            result = try registry.ingest(report, tokenID: token.id, now: context.now)
+            result = try registry.ingest(report, raw: context.request.body, tokenID: token.id, now: context.now)
         } catch HostIngestError.missingHostname {
             throw APIError.badRequest("invalid_report", "host report missing hostname")
         } catch HostIngestError.invalid(let message) {

@@ -73,7 +73,7 @@ public final class Router: HTTPResponder {
 
     private func dispatch(_ request: HTTPRequest, requestID: String, now: Date) throws -> HTTPResponse {
         let isAPI = request.path.hasPrefix("/api/") || request.path == "/api"
-        if request.path.contains("..") || request.path.contains("\u{0}") || !request.path.hasPrefix("/") {
+        if request.path.containsBytes("..") || request.path.utf8.contains(0) || !request.path.hasPrefix("/") {
             throw isAPI ? APIError(status: 401, code: "invalid_path", message: "Invalid path")
                         : APIError.badRequest("invalid_path", "Invalid path")
         }

@@ -44,13 +44,15 @@ public struct HTTPResponse: Sendable {
 
     /// Sets a header, replacing any with the same name.
     public mutating func setHeader(_ name: String, _ value: String) {
-        headers.removeAll { $0.0.caseInsensitiveCompare(name) == .orderedSame }
+        let wanted = name.lowercased()
+        headers.removeAll { $0.0.lowercased() == wanted }
         headers.append((name, value))
     }
 
     /// The first header with this name.
     public func header(_ name: String) -> String? {
-        headers.first(where: { $0.0.caseInsensitiveCompare(name) == .orderedSame })?.1
+        let wanted = name.lowercased()
+        return headers.first(where: { $0.0.lowercased() == wanted })?.1
     }
 
     /// A JSON response from an encodable value.

@@ -74,7 +74,7 @@ public final class HTTPServer: Sendable {
                 context.release()
                 throw HTTPServerError(description: "BACKEND_HOST \(configuration.host) is not an IPv6 address")
             }
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: address) { $0 }) }
+            withUnsafeBytes(of: address) { source in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) } }
         } else {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -83,7 +83,7 @@ public final class HTTPServer: Sendable {
                 context.release()
                 throw HTTPServerError(description: "BACKEND_HOST \(configuration.host) is not an IPv4 address")
             }
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: address) { $0 }) }
+            withUnsafeBytes(of: address) { source in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) } }
         }
         let started = withUnsafePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
@@ -246,7 +246,7 @@ private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD
         defer { MHD_destroy_response(handle) }
         for (name, value) in response.headers {
             // MHD rejects header values with line breaks; never let one through.
-            guard !value.contains("\n"), !value.contains("\r") else { continue }
+            guard !value.utf8.contains(10), !value.utf8.contains(13) else { continue }
             _ = MHD_add_response_header(handle, name, value)
         }
         return MHD_queue_response(connection, UInt32(response.status), handle)

@@ -15,6 +15,8 @@ public struct HostEntry: Sendable {
     public var receivedAt: Date?
     /// An admin's per-host override of the agent's `commandsEnabled`.
     public var commandsEnabledOverride: Bool?
+    /// The report exactly as received, persisted as is (cheaper than re-encoding it on every flush).
+    public var rawReport: [UInt8] = []
 
     /// `online` while reports arrive within the offline window, else `offline`.
     public func status(now: Date) -> String {
@@ -61,10 +63,13 @@ public final class HostRegistry: Sendable {
         let decoder = WireJSON.decoder()
         var loaded = State()
         for stored in try store.allHosts() {
-            let report = (try? decoder.decode(HostReport.self, from: Data(stored.report))) ?? HostReport()
+            let decoded = (try? decoder.decode(HostReport.self, from: Data(stored.report))) ?? HostReport()
+            var report = Self.normalized(decoded, hostname: stored.hostname, now: stored.lastSeen)
+            report.timestamp = stored.lastSeen
             loaded.hosts[stored.id] = HostEntry(id: stored.id, hostname: stored.hostname, tokenID: stored.tokenID,
                                                 report: report, firstSeen: stored.firstSeen, lastSeen: stored.lastSeen,
-                                                receivedAt: nil, commandsEnabledOverride: stored.commandsEnabledOverride)
+                                                receivedAt: nil, commandsEnabledOverride: stored.commandsEnabledOverride,
+                                                rawReport: stored.report)
         }
         for binding in try store.allBindings() {
             loaded.bindings[HostIdentity.bindingKey(tokenID: binding.tokenID, hostname: binding.hostname)] = binding.hostID
@@ -74,8 +79,9 @@ public final class HostRegistry: Sendable {
         if !restored.hosts.isEmpty { logger.info("restored host registry", ["hosts": String(restored.hosts.count)]) }
     }
 
-    /// Applies a report sent with `token`.
-    public func ingest(_ incoming: HostReport, tokenID: String, now: Date = Date()) throws -> HostIngestResult {
+    /// Applies a report sent with the token `tokenID`; `raw` is the body as received (encoded from `incoming` when
+    /// not given).
+    public func ingest(_ incoming: HostReport, raw: [UInt8]? = nil, tokenID: String, now: Date = Date()) throws -> HostIngestResult {
         guard let hostname = incoming.host?.hostname?.trimmingWhitespace(), !hostname.isEmpty else {
             throw HostIngestError.missingHostname
         }
@@ -85,6 +91,7 @@ public final class HostRegistry: Sendable {
         var report = Self.normalized(incoming, hostname: hostname, now: now)
         let timestamp = report.timestamp ?? now
         report.timestamp = timestamp
+        let rawReport = raw ?? (try? WireJSON.encoder().encode(incoming)).map(Array.init) ?? []
 
         return try state.withLock { state throws -> HostIngestResult in
             let key = HostIdentity.bindingKey(tokenID: tokenID, hostname: hostname)
@@ -95,6 +102,7 @@ public final class HostRegistry: Sendable {
                     return HostIngestResult(host: entry, applied: false, created: false)
                 }
                 entry.report = report
+                entry.rawReport = rawReport
                 entry.hostname = hostname
                 entry.lastSeen = timestamp
                 entry.receivedAt = now
@@ -118,6 +126,7 @@ public final class HostRegistry: Sendable {
                                                      commandsEnabledOverride: nil)
             let created = state.hosts[id] == nil
             entry.report = report
+            entry.rawReport = rawReport
             entry.lastSeen = max(entry.lastSeen, timestamp)
             entry.receivedAt = now
             try store.createHost(Self.stored(entry), binding: (tokenID, hostname.lowercased()))
@@ -181,6 +190,12 @@ public final class HostRegistry: Sendable {
             }
             do {
                 try store.saveHosts(changed.map(Self.stored))
+                // The raw body is needed only until it is written: drop it unless a newer report arrived meanwhile.
+                state.withLock { state in
+                    for entry in changed where !state.dirty.contains(entry.id) {
+                        state.hosts[entry.id]?.rawReport = []
+                    }
+                }
             } catch {
                 state.withLock { state in for entry in changed where state.hosts[entry.id] != nil { state.dirty.insert(entry.id) } }
                 throw error
@@ -233,8 +248,8 @@ public final class HostRegistry: Sendable {
     }
 
     private static func stored(_ entry: HostEntry) -> StoredHost {
-        let json = (try? WireJSON.encoder().encode(entry.report)).map(Array.init) ?? Array("{}".utf8)
-        return StoredHost(id: entry.id, hostname: entry.hostname, tokenID: entry.tokenID, firstSeen: entry.firstSeen,
-                          lastSeen: entry.lastSeen, report: json, commandsEnabledOverride: entry.commandsEnabledOverride)
+        StoredHost(id: entry.id, hostname: entry.hostname, tokenID: entry.tokenID, firstSeen: entry.firstSeen,
+                   lastSeen: entry.lastSeen, report: entry.rawReport,
+                   commandsEnabledOverride: entry.commandsEnabledOverride)
     }
 }

@@ -28,7 +28,7 @@ public struct StoredHost: Sendable, Equatable {
     public var tokenID: String?
     public var firstSeen: Date
     public var lastSeen: Date
-    /// The last applied report, as JSON.
+    /// The last applied report, as JSON. Empty in an update means "unchanged".
     public var report: [UInt8]
     public var commandsEnabledOverride: Bool?
 }
@@ -220,7 +220,8 @@ public final class ControlStore: Sendable {
             INSERT INTO hosts(id, hostname, token_id, first_seen, last_seen, report, commands_enabled_override)
             VALUES(?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, token_id = excluded.token_id,
-                last_seen = excluded.last_seen, report = excluded.report,
+                last_seen = excluded.last_seen,
+                report = CASE WHEN length(excluded.report) = 0 THEN hosts.report ELSE excluded.report END,
                 commands_enabled_override = excluded.commands_enabled_override
             """, [.text(host.id), .text(host.hostname), host.tokenID.map { .text($0) } ?? .null,
                   .integer(host.firstSeen.unixMilliseconds), .integer(host.lastSeen.unixMilliseconds),

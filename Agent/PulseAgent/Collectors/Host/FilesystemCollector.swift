@@ -1,0 +1,33 @@
+import PulseCommon
+
+/// `disks` from `<procfs>/1/mountinfo` (else `<procfs>/self/mountinfo`), measured with `statvfs` on
+/// `<rootfs>/<mountpoint>`. The filtering is `DiskUsage`'s.
+public struct FilesystemCollector: HostCollector {
+    public let name = "host.disks"
+    let exclusions: ExclusionPatterns
+
+    public init(exclusions: ExclusionPatterns = ExclusionPatterns([])) {
+        self.exclusions = exclusions
+    }
+
+    public func collect(_ context: CollectContext, into report: inout HostReport) throws {
+        let text: String
+        do {
+            text = try context.fs.read(context.fs.procPath("1", "mountinfo"))
+        } catch {
+            // PID 1's table is the host's view; without permission (hidepid) or PID 1, use our own.
+            text = try context.fs.read(context.fs.procPath("self", "mountinfo"))
+        }
+        let mounts = try MountInfo.parse(text)
+        let fs = context.fs
+        let statvfs = context.system.filesystemStats
+        let outcome = DiskUsage.disks(mounts: mounts, exclusions: exclusions) { mount in
+            try statvfs(fs.rootPath(mount.mountpoint))
+        }
+        if !outcome.statFailures.isEmpty {
+            context.logger.debug("some filesystems could not be measured",
+                                 ["collector": name, "failures": outcome.statFailures.joined(separator: "; ")])
+        }
+        report.disks = outcome.disks
+    }
+}

@@ -1,0 +1,113 @@
+/// The agent's command-line flags: one table drives parsing and `--help`.
+struct FlagSpec: Sendable {
+    let name: String
+    /// The argument's placeholder in `--help`; `nil` for boolean flags.
+    let argument: String?
+    let environment: String?
+    let defaultText: String?
+    let help: String
+    /// May be given several times (values accumulate); otherwise the last occurrence wins.
+    var repeatable = false
+    /// A reference-agent flag this agent does not implement yet: accepted and ignored with a warning, so units
+    /// written for the reference keep starting.
+    var ignored = false
+
+    var isBoolean: Bool { argument == nil }
+}
+
+enum FlagTable {
+    static let flags: [FlagSpec] = [
+        FlagSpec(name: "url", argument: "URL", environment: "PULSE_URL", defaultText: AgentConfiguration.defaultURL,
+                 help: "Pulse hub base URL (http:// or https://); a trailing / is trimmed."),
+        FlagSpec(name: "token", argument: "TOKEN", environment: "PULSE_TOKEN", defaultText: nil,
+                 help: "API token with the host-agent:report scope. Looked up in this order: --token, "
+                     + "--token-file, PULSE_TOKEN, then \(AgentConfiguration.defaultTokenFile)."),
+        FlagSpec(name: "token-file", argument: "PATH", environment: nil, defaultText: nil,
+                 help: "Read the API token from this file (surrounding whitespace trimmed)."),
+        FlagSpec(name: "interval", argument: "DURATION", environment: "PULSE_INTERVAL", defaultText: "30s",
+                 help: "Time between reports: a Go duration (30s, 1m, 1m30s) or plain seconds (30); at least 1s."),
+        FlagSpec(name: "hostname", argument: "NAME", environment: "PULSE_HOSTNAME", defaultText: "the OS hostname",
+                 help: "Hostname to report."),
+        FlagSpec(name: "agent-id", argument: "ID", environment: "PULSE_AGENT_ID", defaultText: "the machine id",
+                 help: "Agent id to report (else /etc/machine-id, else mac-<hex> of the first NIC, else the hostname)."),
+        FlagSpec(name: "insecure", argument: nil, environment: "PULSE_INSECURE_SKIP_VERIFY", defaultText: "false",
+                 help: "Skip TLS certificate verification of the hub."),
+        FlagSpec(name: "log-level", argument: "LEVEL", environment: "LOG_LEVEL", defaultText: "info",
+                 help: "debug, info, warn or error (an unknown level falls back to info)."),
+        FlagSpec(name: "log-format", argument: "FORMAT", environment: "PULSE_LOG_FORMAT", defaultText: "json",
+                 help: "Log line format on stderr: json or text."),
+        FlagSpec(name: "disk-exclude", argument: "PATTERN", environment: "PULSE_DISK_EXCLUDE (comma-separated)",
+                 defaultText: nil,
+                 help: "Exclude mountpoints and block devices: exact, prefix*, *suffix or *contains*. Repeatable; "
+                     + "environment values come first.", repeatable: true),
+        FlagSpec(name: "tag", argument: "TAG", environment: "PULSE_TAGS (comma-separated)", defaultText: nil,
+                 help: "Tag to attach to the host report. Repeatable; trimmed and deduplicated.", repeatable: true),
+        FlagSpec(name: "report-ip", argument: "IP", environment: "PULSE_REPORT_IP", defaultText: nil,
+                 help: "IP address to report as host.reportIp."),
+        FlagSpec(name: "path.procfs", argument: "PATH", environment: "HOST_PROC", defaultText: "/proc",
+                 help: "procfs mount point (for an agent in a container, the host's /proc mounted inside it)."),
+        FlagSpec(name: "path.sysfs", argument: "PATH", environment: "HOST_SYS", defaultText: "/sys",
+                 help: "sysfs mount point."),
+        FlagSpec(name: "path.rootfs", argument: "PATH", environment: "HOST_ROOT", defaultText: "/",
+                 help: "Root filesystem mount point; disk usage is measured under it and /etc read from it "
+                     + "(HOST_ETC overrides the /etc path)."),
+        FlagSpec(name: "once", argument: nil, environment: nil, defaultText: nil,
+                 help: "Collect one report, print it as JSON on stdout and exit (no token needed)."),
+        FlagSpec(name: "self-test", argument: nil, environment: nil, defaultText: nil,
+                 help: "Load the configuration, then exit 0 (no token needed)."),
+        FlagSpec(name: "version", argument: nil, environment: nil, defaultText: nil,
+                 help: "Print the version and exit."),
+        FlagSpec(name: "help", argument: nil, environment: nil, defaultText: nil,
+                 help: "Print this help and exit (also -h)."),
+    ] + ignoredReferenceFlags
+
+    /// Flags of the reference agent for modules this agent does not have yet.
+    static let ignoredReferenceFlags: [FlagSpec] =
+        ["enable-host", "enable-docker", "enable-kubernetes", "enable-proxmox", "disable-auto-update",
+         "disable-docker-update-checks", "enable-commands", "disable-commands", "disable-ceph",
+         "kube-include-all-pods", "kube-include-all-deployments"].map {
+            FlagSpec(name: $0, argument: nil, environment: nil, defaultText: nil, help: "", ignored: true)
+        }
+        + ["proxmox-type", "docker-runtime", "health-addr", "kubeconfig", "kube-context", "kube-include-namespace",
+           "kube-exclude-namespace", "kube-max-pods"].map {
+            FlagSpec(name: $0, argument: "VALUE", environment: nil, defaultText: nil, help: "", repeatable: true,
+                     ignored: true)
+        }
+
+    static func spec(named name: String) -> FlagSpec? {
+        let canonical = name == "h" ? "help" : name
+        return flags.first { $0.name == canonical }
+    }
+
+    /// The `--help` text: every flag with its argument, environment variable and default.
+    static var usage: String {
+        var text = """
+        Usage: pulse-agent [flags]
+
+        Pulse agent: reports this host's CPU, memory, disks, disk I/O and network to a Pulse hub every interval.
+        Flags take --flag=value or --flag value (booleans: --flag or --flag=false). A flag overrides its
+        environment variable, which overrides the default.
+
+        Flags:
+
+        """
+        for flag in flags where !flag.ignored {
+            var line = "  --" + flag.name + (flag.argument.map { " " + $0 } ?? "")
+            text += line + "\n"
+            line = "        " + flag.help
+            var notes: [String] = []
+            if let environment = flag.environment { notes.append("env " + environment) }
+            if let defaultText = flag.defaultText { notes.append("default " + defaultText) }
+            if !notes.isEmpty { line += " [" + notes.joined(separator: "; ") + "]" }
+            text += line + "\n"
+        }
+        text += """
+
+        Other environment: HOST_ETC (the host's /etc; default <path.rootfs>/etc).
+        Accepted and ignored until their modules exist: \(ignoredReferenceFlags.map { "--" + $0.name }.joined(separator: ", ")).
+        Exit status: 0 on success or a clean stop (SIGTERM/SIGINT), 1 on a configuration error, 2 on a usage error.
+
+        """
+        return text
+    }
+}
