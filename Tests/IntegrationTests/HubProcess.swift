@@ -37,6 +37,8 @@ final class HubProcess {
     let logLevel: String
     /// The loopback port of the current (or last) run.
     private(set) var port: UInt16 = 0
+    /// Extra environment for the server process (not the CLI).
+    var extraEnvironment: [String: String] = [:]
     /// The hub's PID while it runs.
     private(set) var pid: pid_t?
     private let client = HTTPClient()
@@ -145,6 +147,7 @@ final class HubProcess {
             environment["FRONTEND_PORT"] = String(port)
             environment["BACKEND_HOST"] = "127.0.0.1"
             environment["LOG_LEVEL"] = logLevel
+            environment.merge(extraEnvironment) { _, extra in extra }
             let child = try Self.spawn(binary, arguments: [], environment: environment, stdoutPath: stdoutLogPath,
                                        stderrPath: stderrLogPath, append: true)
             pid = child
