@@ -214,15 +214,19 @@ public struct HostReport: Codable, Sendable, Equatable {
         public var powerWatts: [String: Double]?
         public var additional: [String: Double]?
         public var smart: [SMARTDisk]?
+        /// Why no temperature could be read, when none was (an addition to the Pulse 5 format): for example
+        /// `vm-no-hwmon`, `container-no-sys`, `no-known-chip`. Absent when temperatures were found.
+        public var temperatureUnavailableReason: String?
 
         public init(temperatureCelsius: [String: Double]? = nil, fanRpm: [String: Double]? = nil,
                     powerWatts: [String: Double]? = nil, additional: [String: Double]? = nil,
-                    smart: [SMARTDisk]? = nil) {
+                    smart: [SMARTDisk]? = nil, temperatureUnavailableReason: String? = nil) {
             self.temperatureCelsius = temperatureCelsius
             self.fanRpm = fanRpm
             self.powerWatts = powerWatts
             self.additional = additional
             self.smart = smart
+            self.temperatureUnavailableReason = temperatureUnavailableReason
         }
     }
 

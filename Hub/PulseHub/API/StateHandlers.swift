@@ -82,13 +82,15 @@ public struct StateHandlers: Sendable {
         view["diskIO"] = (try? JSONValue.encoded(report.diskIO ?? [])) ?? .array([])
         view["networkInterfaces"] = (try? JSONValue.encoded(report.network ?? [])) ?? .array([])
         let sensors = report.sensors
-        view["sensors"] = .object([
+        var sensorView: [String: JSONValue] = [
             "temperatureCelsius": .object((sensors?.temperatureCelsius ?? [:]).mapValues { .number($0) }),
             "fanRpm": .object((sensors?.fanRpm ?? [:]).mapValues { .number($0) }),
             "powerWatts": .object((sensors?.powerWatts ?? [:]).mapValues { .number($0) }),
             "additional": .object((sensors?.additional ?? [:]).mapValues { .number($0) }),
             "smart": (try? JSONValue.encoded(sensors?.smart ?? [])) ?? .array([]),
-        ])
+        ]
+        if let reason = sensors?.temperatureUnavailableReason { sensorView["temperatureUnavailableReason"] = .string(reason) }
+        view["sensors"] = .object(sensorView)
         if let raid = report.raid, let encoded = try? JSONValue.encoded(raid) { view["raid"] = encoded }
         if let ceph = report.ceph { view["ceph"] = ceph }
         if let token {
