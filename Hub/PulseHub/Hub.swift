@@ -9,6 +9,7 @@ public final class Hub: Sendable {
     let store: ControlStore
     let tokens: TokenService
     let registry: HostRegistry
+    let metrics: SQLiteMetricsStore
     let server: HTTPServer
     private let stopping = Atomic<Bool>(false)
 
@@ -21,12 +22,17 @@ public final class Hub: Sendable {
         tokens = try TokenService(store: store, logger: logger.with(component: "auth"))
         try tokens.seed(fromEnvironment: configuration.environmentTokens)
         registry = try HostRegistry(store: store, logger: logger.with(component: "hosts"))
+        var metricsConfiguration = SQLiteMetricsStore.Configuration(path: configuration.dataDirectory + "/metrics.db")
+        metricsConfiguration.retention = configuration.metricsRetention
+        metricsConfiguration.queueLimit = configuration.metricsQueueLimit
+        metrics = try SQLiteMetricsStore(configuration: metricsConfiguration, logger: logger.with(component: "metrics"))
 
         let handlers = Handlers(
             system: SystemHandlers(startedAt: Date(), deploymentType: configuration.deploymentType),
             tokens: TokenHandlers(tokens: tokens),
-            hosts: HostHandlers(registry: registry, tokens: tokens),
-            state: StateHandlers(registry: registry, tokens: tokens))
+            hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
+            state: StateHandlers(registry: registry, tokens: tokens),
+            metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention))
         let router = Router(routes: Routes.table(handlers), tokens: tokens,
                             configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,
                                                                tlsEnabled: configuration.httpsEnabled),
@@ -107,6 +113,7 @@ public final class Hub: Sendable {
     }
 
     private func flushAll() {
+        metrics.close()
         do { try registry.flush() } catch { logger.error("final host flush failed", ["error": "\(error)"]) }
         do { try tokens.flush() } catch { logger.error("final token flush failed", ["error": "\(error)"]) }
     }

@@ -8,7 +8,8 @@ import Testing
     let routes: [Route]
 
     init() throws {
-        routes = try Routes.table(TestHub.handlers(tokens: TestHub().tokens, registry: TestHub().registry))
+        let hub = try TestHub()
+        routes = Routes.table(TestHub.handlers(tokens: hub.tokens, registry: hub.registry, metrics: hub.metrics))
     }
 
     @Test func noDuplicateMethodAndPath() {

@@ -8,6 +8,7 @@ final class TestHub {
     let store: ControlStore
     let tokens: TokenService
     let registry: HostRegistry
+    let metrics: SQLiteMetricsStore
     let router: Router
     let logger = Logger(level: .error, format: .text, write: { _ in })
 
@@ -17,14 +18,18 @@ final class TestHub {
         store = try ControlStore(dataDirectory: directory)
         tokens = try TokenService(store: store, logger: logger)
         registry = try HostRegistry(store: store, logger: logger)
-        router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry)), tokens: tokens,
+        metrics = try SQLiteMetricsStore(configuration: .init(path: directory + "/metrics.db"), logger: logger,
+                                         startWriter: false)
+        router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry, metrics: metrics)), tokens: tokens,
                         configuration: RouterConfiguration(allowedOrigins: allowedOrigins), logger: logger)
     }
 
-    static func handlers(tokens: TokenService, registry: HostRegistry) -> Handlers {
+    static func handlers(tokens: TokenService, registry: HostRegistry, metrics: any MetricsStore) -> Handlers {
         Handlers(system: SystemHandlers(startedAt: Date(), deploymentType: "binary"),
-                 tokens: TokenHandlers(tokens: tokens), hosts: HostHandlers(registry: registry, tokens: tokens),
-                 state: StateHandlers(registry: registry, tokens: tokens))
+                 tokens: TokenHandlers(tokens: tokens),
+                 hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
+                 state: StateHandlers(registry: registry, tokens: tokens),
+                 metrics: MetricsHandlers(store: metrics, retention: MetricsRetention()))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

@@ -5,10 +5,16 @@ import PulseCommon
 public struct HostHandlers: Sendable {
     let registry: HostRegistry
     let tokens: TokenService
+    let metrics: any MetricsStore
+    let extractor: HostMetricsExtractor
 
     public func report(_ context: RequestContext) throws -> HTTPResponse {
         guard let token = context.token else { throw APIError.unauthorized }
         let report = try context.decode(HostReport.self)
+        // Back-pressure before anything changes: the agent keeps the report and retries.
+        if metrics.isSaturated(adding: 256) {
+            throw APIError.unavailable("metrics store is busy; retry later", retryAfter: 5)
+        }
         let result: HostIngestResult
         do {
             result = try registry.ingest(report, raw: context.request.body, tokenID: token.id, now: context.now)
@@ -20,6 +26,14 @@ public struct HostHandlers: Sendable {
             throw APIError.unavailable("store busy, retry later")
         }
         let host = result.host
+        if result.applied {
+            do {
+                try metrics.write(extractor.samples(hostID: host.id, report: host.report))
+            } catch {
+                context.logger.error("metrics samples refused", ["hostId": host.id, "error": "\(error)"])
+                throw APIError.unavailable("metrics store is busy; retry later", retryAfter: 5)
+            }
+        }
         let response = HostReportResponse(
             success: true, hostId: host.id, lastSeen: host.lastSeen, platform: host.report.host?.platform ?? "",
             osName: host.report.host?.osName ?? "", osVersion: host.report.host?.osVersion ?? "",
@@ -76,6 +90,7 @@ public struct HostHandlers: Sendable {
 
     private func remove(_ hostID: String, context: RequestContext) throws {
         let outcome = try registry.remove(id: hostID, revokeUnusedToken: true)
+        extractor.forget(hostID: hostID)
         if let revoked = outcome.revokedTokenID { tokens.forget(id: revoked) }
         context.logger.info("host removed", ["hostId": hostID, "revokedToken": outcome.revokedTokenID ?? "",
                                              "by": context.principal?.displayName ?? "-"])

@@ -6,6 +6,7 @@ public struct Handlers: Sendable {
     public let tokens: TokenHandlers
     public let hosts: HostHandlers
     public let state: StateHandlers
+    public let metrics: MetricsHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
@@ -22,6 +23,10 @@ public enum Routes {
             Route("GET",    "/api/agent/version",                  .public,        nil, h.system.agentVersion),
             Route("GET",    "/api/server/info",                    .public,        nil, h.system.serverInfo),
             Route("GET",    "/api/state",                          .authenticated, .monitoringRead, h.state.state),
+            Route("GET",    "/api/charts",                         .authenticated, .monitoringRead, h.metrics.charts),
+            Route("GET",    "/api/storage-charts",                 .authenticated, .monitoringRead, h.metrics.storageCharts),
+            Route("GET",    "/api/metrics-store/stats",            .authenticated, .monitoringRead, h.metrics.stats),
+            Route("GET",    "/api/metrics-store/history",          .authenticated, .monitoringRead, h.metrics.history),
 
             Route("GET",    "/api/security/tokens",                .admin,         .settingsRead, h.tokens.list),
             Route("POST",   "/api/security/tokens",                .admin,         .settingsWrite,

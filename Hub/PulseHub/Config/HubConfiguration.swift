@@ -22,6 +22,10 @@ public struct HubConfiguration: Sendable {
     /// Whether an administrator login (password, proxy auth) is configured; until then a bootstrap token exists.
     public var adminLoginConfigured: Bool
     public var deploymentType: String
+    /// Metrics tier retention, from `PULSE_METRICS_RETENTION_*` or `system.json`'s `metricsRetention*` keys.
+    public var metricsRetention: MetricsRetention
+    /// Samples queued for the metrics writer before ingestion answers 503.
+    public var metricsQueueLimit: Int
 
     /// A configuration problem, with what to do about it.
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -66,6 +70,7 @@ public struct HubConfiguration: Sendable {
         let timeout = try integer("PULSE_HTTP_IDLE_TIMEOUT", default: 30, range: 1...3600)
         let adminConfigured = !(env["PULSE_AUTH_USER"] ?? "").isEmpty && !(env["PULSE_AUTH_PASS"] ?? "").isEmpty
             || !(env["PROXY_AUTH_SECRET"] ?? "").isEmpty
+        let retention = try metricsRetention(env, dataDirectory: dataDirectory)
         return HubConfiguration(
             dataDirectory: dataDirectory,
             bindHost: env["BACKEND_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0",
@@ -77,6 +82,41 @@ public struct HubConfiguration: Sendable {
             maxConnections: try integer("PULSE_HTTP_MAX_CONNECTIONS", default: 4096, range: 1...1_000_000),
             maxConnectionsPerIP: try integer("PULSE_HTTP_MAX_CONNECTIONS_PER_IP", default: 512, range: 0...1_000_000),
             connectionTimeout: .seconds(timeout), adminLoginConfigured: adminConfigured,
-            deploymentType: EnvValue.bool(env["PULSE_DOCKER"]) == true ? "docker" : "binary")
+            deploymentType: EnvValue.bool(env["PULSE_DOCKER"]) == true ? "docker" : "binary",
+            metricsRetention: retention,
+            metricsQueueLimit: try integer("PULSE_METRICS_QUEUE_SAMPLES", default: 1_000_000, range: 10_000...100_000_000))
+    }
+
+    /// Retention: environment first, then `system.json` in the data directory, then the defaults.
+    static func metricsRetention(_ env: [String: String], dataDirectory: String) throws(Problem) -> MetricsRetention {
+        var system: [String: Any] = [:]
+        if let data = FileManager.default.contents(atPath: dataDirectory + "/system.json") {
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw Problem(description: "\(dataDirectory)/system.json is not a JSON object")
+            }
+            system = object
+        }
+        var retention = MetricsRetention()
+        let fields: [(env: String, json: String, unit: Int64, range: ClosedRange<Int64>, apply: (inout MetricsRetention, Duration) -> Void)] = [
+            ("PULSE_METRICS_RETENTION_RAW_HOURS", "metricsRetentionRawHours", 3600, 1...8760, { $0.raw = $1 }),
+            ("PULSE_METRICS_RETENTION_MINUTE_HOURS", "metricsRetentionMinuteHours", 3600, 1...87_600, { $0.minute = $1 }),
+            ("PULSE_METRICS_RETENTION_HOURLY_DAYS", "metricsRetentionHourlyDays", 86_400, 1...3650, { $0.hourly = $1 }),
+            ("PULSE_METRICS_RETENTION_DAILY_DAYS", "metricsRetentionDailyDays", 86_400, 1...36_500, { $0.daily = $1 }),
+        ]
+        for field in fields {
+            var value: Int64?
+            if let text = env[field.env], !text.isEmpty {
+                guard let number = Int64(text) else { throw Problem(description: "\(field.env)=\(text) is not a whole number") }
+                value = number
+            } else if let number = system[field.json] as? NSNumber {
+                value = number.int64Value
+            }
+            guard let value, value > 0 else { continue }
+            guard field.range.contains(value) else {
+                throw Problem(description: "\(field.env) / \(field.json) must be from \(field.range.lowerBound) to \(field.range.upperBound)")
+            }
+            field.apply(&retention, .seconds(value * field.unit))
+        }
+        return retention
     }
 }
