@@ -3,7 +3,11 @@
 # otherwise it lists exactly what is missing and the command to install it.
 set -euo pipefail
 
+# Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool).
 PACKAGES=(curl pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev)
+if [ "${1:-build}" = "test" ]; then
+    PACKAGES+=(openssl prometheus)
+fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -24,6 +28,16 @@ fi
 
 echo "pulse: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Install tools only: never let a package start its service (prometheus ships one).
+policy=/usr/sbin/policy-rc.d
+created_policy=""
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    created_policy=1
+fi
+cleanup() { [ -n "$created_policy" ] && rm -f "$policy"; }
+trap cleanup EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "pulse: packages installed" >&2

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/setup-deps.sh
+./scripts/setup-deps.sh test
 echo "pulse: building" >&2
 swift build --build-tests
 echo "pulse: running tests" >&2

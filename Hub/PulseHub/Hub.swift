@@ -11,6 +11,7 @@ public final class Hub: Sendable {
     let registry: HostRegistry
     let metrics: SQLiteMetricsStore
     let server: HTTPServer
+    let metricsServer: HTTPServer?
     private let stopping = Atomic<Bool>(false)
 
     /// Builds every part and starts listening.
@@ -27,16 +28,18 @@ public final class Hub: Sendable {
         metricsConfiguration.queueLimit = configuration.metricsQueueLimit
         metrics = try SQLiteMetricsStore(configuration: metricsConfiguration, logger: logger.with(component: "metrics"))
 
+        let httpMetrics = HTTPMetrics()
+        let exposition = PrometheusExposition(registry: registry, store: metrics, http: httpMetrics)
         let handlers = Handlers(
             system: SystemHandlers(startedAt: Date(), deploymentType: configuration.deploymentType),
             tokens: TokenHandlers(tokens: tokens),
             hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
             state: StateHandlers(registry: registry, tokens: tokens),
-            metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention))
+            metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention, exposition: exposition))
         let router = Router(routes: Routes.table(handlers), tokens: tokens,
                             configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,
                                                                tlsEnabled: configuration.httpsEnabled),
-                            logger: logger.with(component: "http"))
+                            logger: logger.with(component: "http"), metrics: httpMetrics)
         var serverConfiguration = HTTPServerConfiguration(
             host: configuration.bindHost, port: configuration.port, threads: configuration.httpThreads,
             maxConnections: configuration.maxConnections, maxConnectionsPerIP: configuration.maxConnectionsPerIP,
@@ -50,6 +53,19 @@ public final class Hub: Sendable {
             }
         }
         server = try HTTPServer(configuration: serverConfiguration, responder: router)
+        if let address = configuration.metricsAddress {
+            do {
+                metricsServer = try HTTPServer(
+                    configuration: HTTPServerConfiguration(host: address.host, port: address.port, threads: 1,
+                                                           maxConnections: 64, maxConnectionsPerIP: 16),
+                    responder: MetricsEndpointResponder(exposition: exposition))
+            } catch {
+                server.shutdown(gracePeriod: .zero)
+                throw HubConfiguration.Problem(description: "PULSE_METRICS_ADDR \(address.host):\(address.port): \(error)")
+            }
+        } else {
+            metricsServer = nil
+        }
     }
 
     /// The bound port.
@@ -62,6 +78,10 @@ public final class Hub: Sendable {
         let scheme = configuration.httpsEnabled ? "https" : "http"
         logger.info("pulse hub listening", ["address": "\(scheme)://\(configuration.bindHost):\(port)",
                                             "version": PulseVersion.current])
+        if let metricsServer, let address = configuration.metricsAddress {
+            logger.info("unauthenticated Prometheus metrics listening",
+                        ["address": "http://\(address.host):\(metricsServer.port)/metrics"])
+        }
         notifier.ready(status: "listening on port \(port)")
         let background = Thread { [self] in backgroundLoop(notifier: notifier) }
         background.name = "pulse-maintenance"
@@ -77,6 +97,7 @@ public final class Hub: Sendable {
         notifier.stopping()
         stopping.store(true, ordering: .releasing)
         server.shutdown(gracePeriod: gracePeriod)
+        metricsServer?.shutdown(gracePeriod: .seconds(1))
         flushAll()
         logger.info("stopped")
     }

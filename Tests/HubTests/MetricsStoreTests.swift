@@ -300,7 +300,7 @@ final class TestClock: Sendable {
         let agent = try hub.token([.hostAgentReport])
         let reader = try hub.token([.monitoringRead])
         let now = Date()
-        for offset in [-60.0, -30, 0] {
+        for offset in [-120.0, -60, 0] {
             let timestamp = RFC3339.format(now.addingTimeInterval(offset))
             let body = reportJSON(hostname: "a", timestamp: timestamp, cpu: 20 + offset / 10)
             #expect(hub.send("POST", "/api/agents/host/report", token: agent, body: body).status == 200)
@@ -309,7 +309,7 @@ final class TestClock: Sendable {
         let history = hub.send("GET", "/api/metrics-store/history", token: reader,
                                query: [("resourceType", "host"), ("resourceId", "machine-1"), ("metric", "cpu"), ("range", "1h")])
         let points = try #require(history.object["points"] as? [[String: Any]])
-        #expect(points.map { $0["value"] as? Double } == [14, 17, 20])
+        #expect(points.map { $0["value"] as? Double } == [8, 14, 20])
         #expect((points.first?["timestamp"] as? Int ?? 0) > 1_700_000_000_000)
         let stats = hub.send("GET", "/api/metrics-store/stats", token: reader).object
         #expect(stats["enabled"] as? Bool == true)
@@ -325,5 +325,44 @@ final class TestClock: Sendable {
         #expect(hub.send("GET", "/api/charts", token: reader, query: [("range", "2y")]).status == 400)
         #expect(hub.send("GET", "/api/storage-charts", token: reader, query: [("range", "0")]).status == 400)
         #expect(hub.send("GET", "/api/storage-charts", token: reader).status == 200)
+    }
+}
+
+@Suite struct PrometheusTests {
+    @Test func exposesFleetAndHubMetricsThatPromtoolAccepts() throws {
+        let hub = try TestHub()
+        let agent = try hub.token([.hostAgentReport])
+        let reader = try hub.token([.monitoringRead])
+        var body = reportJSON(hostname: #"web \"1\""#, timestamp: RFC3339.format(Date()))
+        body = body.replacingOccurrences(of: #""metrics":"#, with: #""sensors":{"temperatureCelsius":{"cpu_package":51.5}},"disks":[{"mountpoint":"/","type":"ext4","totalBytes":100,"usedBytes":40}],"metrics":"#)
+        #expect(hub.send("POST", "/api/agents/host/report", token: agent, body: body).status == 200)
+        _ = hub.send("GET", "/api/health")
+        let response = hub.send("GET", "/metrics", token: reader)
+        #expect(response.status == 200)
+        #expect(response.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        let text = String(decoding: response.body, as: UTF8.self)
+        #expect(text.contains(#"pulse_host_up{host_id="machine-1",hostname="web \"1\""} 1"#))
+        #expect(text.contains("pulse_host_temperature_celsius{"))
+        #expect(text.contains("pulse_host_filesystem_usage_percent{"))
+        #expect(text.contains("pulse_http_requests_total{code=\"200\",method=\"POST\",route=\"/api/agents/host/report\"} 1"))
+        #expect(text.contains("pulse_metrics_store_queue_samples"))
+        #expect(hub.send("GET", "/metrics").status == 401)
+        #expect(hub.send("GET", "/metrics", token: agent).status == 403)
+
+        // promtool (Debian package `prometheus`, installed by scripts/test.sh) validates the exposition.
+        let promtool = "/usr/bin/promtool"
+        try #require(FileManager.default.isExecutableFile(atPath: promtool), "promtool missing: apt-get install prometheus")
+        let file = hub.directory + "/metrics.txt"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\(promtool) check metrics < '\(file)'"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        process.waitUntilExit()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "promtool: \(report)")
     }
 }

@@ -20,16 +20,20 @@ final class TestHub {
         registry = try HostRegistry(store: store, logger: logger)
         metrics = try SQLiteMetricsStore(configuration: .init(path: directory + "/metrics.db"), logger: logger,
                                          startWriter: false)
-        router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry, metrics: metrics)), tokens: tokens,
-                        configuration: RouterConfiguration(allowedOrigins: allowedOrigins), logger: logger)
+        let http = HTTPMetrics()
+        router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry, metrics: metrics, http: http)),
+                        tokens: tokens, configuration: RouterConfiguration(allowedOrigins: allowedOrigins), logger: logger,
+                        metrics: http)
     }
 
-    static func handlers(tokens: TokenService, registry: HostRegistry, metrics: any MetricsStore) -> Handlers {
+    static func handlers(tokens: TokenService, registry: HostRegistry, metrics: any MetricsStore,
+                         http: HTTPMetrics = HTTPMetrics()) -> Handlers {
         Handlers(system: SystemHandlers(startedAt: Date(), deploymentType: "binary"),
                  tokens: TokenHandlers(tokens: tokens),
                  hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
                  state: StateHandlers(registry: registry, tokens: tokens),
-                 metrics: MetricsHandlers(store: metrics, retention: MetricsRetention()))
+                 metrics: MetricsHandlers(store: metrics, retention: MetricsRetention(),
+                                          exposition: PrometheusExposition(registry: registry, store: metrics, http: http)))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

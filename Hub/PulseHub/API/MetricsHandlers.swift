@@ -5,6 +5,13 @@ import PulseCommon
 public struct MetricsHandlers: Sendable {
     let store: any MetricsStore
     let retention: MetricsRetention
+    let exposition: PrometheusExposition
+
+    /// `GET /metrics`: Prometheus text for tokens with `monitoring:read`.
+    public func prometheus(_ context: RequestContext) throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [("Content-Type", PrometheusExposition.contentType)],
+                     body: Array(exposition.render(now: context.now).utf8))
+    }
 
     /// Resource types the store knows (the reference's names plus `host`).
     static let resourceTypes: Set<String> = ["host", "node", "vm", "container", "storage", "dockerHost", "dockerContainer"]

@@ -28,12 +28,15 @@ public final class Router: HTTPResponder {
     private let tokens: TokenService
     private let configuration: RouterConfiguration
     private let logger: Logger
+    private let metrics: HTTPMetrics
 
-    public init(routes: [Route], tokens: TokenService, configuration: RouterConfiguration, logger: Logger) {
+    public init(routes: [Route], tokens: TokenService, configuration: RouterConfiguration, logger: Logger,
+                metrics: HTTPMetrics = HTTPMetrics()) {
         self.routes = routes.map { CompiledRoute(route: $0, segments: $0.segments) }
         self.tokens = tokens
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
     }
 
     // MARK: HTTPResponder
@@ -50,9 +53,16 @@ public final class Router: HTTPResponder {
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         let id = requestID(for: request)
         let now = Date()
+        let started = ContinuousClock.now
+        var routeLabel = "other"
         let response: HTTPResponse
+        defer {
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            metrics.record(route: routeLabel, method: request.method, status: response.status, seconds: seconds)
+        }
         do {
-            response = try dispatch(request, requestID: id, now: now)
+            response = try dispatch(request, requestID: id, now: now, routeLabel: &routeLabel)
         } catch let error as APIError {
             response = error.response(now: now)
         } catch {
@@ -71,7 +81,7 @@ public final class Router: HTTPResponder {
 
     // MARK: Pipeline
 
-    private func dispatch(_ request: HTTPRequest, requestID: String, now: Date) throws -> HTTPResponse {
+    private func dispatch(_ request: HTTPRequest, requestID: String, now: Date, routeLabel: inout String) throws -> HTTPResponse {
         let isAPI = request.path.hasPrefix("/api/") || request.path == "/api"
         if request.path.containsBytes("..") || request.path.utf8.contains(0) || !request.path.hasPrefix("/") {
             throw isAPI ? APIError(status: 401, code: "invalid_path", message: "Invalid path")
@@ -85,6 +95,7 @@ public final class Router: HTTPResponder {
             throw APIError.notFound()
         }
         let route = matched.route
+        routeLabel = route.path
         var principal: Principal?
         if route.access != .public {
             let authenticated = try authenticate(request, route: route)

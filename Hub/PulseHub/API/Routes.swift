@@ -27,6 +27,7 @@ public enum Routes {
             Route("GET",    "/api/storage-charts",                 .authenticated, .monitoringRead, h.metrics.storageCharts),
             Route("GET",    "/api/metrics-store/stats",            .authenticated, .monitoringRead, h.metrics.stats),
             Route("GET",    "/api/metrics-store/history",          .authenticated, .monitoringRead, h.metrics.history),
+            Route("GET",    "/metrics",                            .authenticated, .monitoringRead, h.metrics.prometheus),
 
             Route("GET",    "/api/security/tokens",                .admin,         .settingsRead, h.tokens.list),
             Route("POST",   "/api/security/tokens",                .admin,         .settingsWrite,

@@ -26,6 +26,8 @@ public struct HubConfiguration: Sendable {
     public var metricsRetention: MetricsRetention
     /// Samples queued for the metrics writer before ingestion answers 503.
     public var metricsQueueLimit: Int
+    /// Where to serve `/metrics` without authentication (`PULSE_METRICS_ADDR`); off when unset.
+    public var metricsAddress: (host: String, port: UInt16)?
 
     /// A configuration problem, with what to do about it.
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -84,7 +86,19 @@ public struct HubConfiguration: Sendable {
             connectionTimeout: .seconds(timeout), adminLoginConfigured: adminConfigured,
             deploymentType: EnvValue.bool(env["PULSE_DOCKER"]) == true ? "docker" : "binary",
             metricsRetention: retention,
-            metricsQueueLimit: try integer("PULSE_METRICS_QUEUE_SAMPLES", default: 1_000_000, range: 10_000...100_000_000))
+            metricsQueueLimit: try integer("PULSE_METRICS_QUEUE_SAMPLES", default: 1_000_000, range: 10_000...100_000_000),
+            metricsAddress: try listenAddress(env["PULSE_METRICS_ADDR"], name: "PULSE_METRICS_ADDR"))
+    }
+
+    /// `host:port`, `:port` (loopback) or `[v6]:port`; nil when unset or empty.
+    static func listenAddress(_ text: String?, name: String) throws(Problem) -> (host: String, port: UInt16)? {
+        guard let text = text?.trimmingWhitespace(), !text.isEmpty else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            throw Problem(description: "\(name)=\(text) is invalid: use HOST:PORT, for example 127.0.0.1:9091")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
     }
 
     /// Retention: environment first, then `system.json` in the data directory, then the defaults.
