@@ -198,6 +198,14 @@ final class HubProcess {
         return elapsed
     }
 
+    /// Kills the hub with SIGKILL (a crash) and reaps it.
+    func killHard() {
+        guard let child = pid else { return }
+        kill(child, SIGKILL)
+        _ = Self.waitForExit(child, timeout: .seconds(10))
+        pid = nil
+    }
+
     /// Stops the hub if it runs (recording an issue unless it exits 0) and deletes the temp directory.
     func shutdown() {
         do {

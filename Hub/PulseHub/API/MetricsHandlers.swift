@@ -62,10 +62,11 @@ public struct MetricsHandlers: Sendable {
         let rangeText = request.queryValue("range") ?? ""
         let span = try Self.historyRange(rangeText)
         let maxPoints = try Self.limit(request.queryValue("maxPoints"), default: 500, range: 1...5000, name: "maxPoints")
-        let end = Int64(context.now.timeIntervalSince1970)
+        // The range ends with the current second, inclusive: [now - span + 1, now + 1).
+        let end = Int64(context.now.timeIntervalSince1970) + 1
         let start = end - span
         let series = try store.history(resourceType: type, resourceID: resourceID, metric: metric, start: start,
-                                       end: end + 1, maxPoints: maxPoints)
+                                       end: end, maxPoints: maxPoints)
         var body: [String: JSONValue] = [
             "resourceType": .string(type), "resourceId": .string(resourceID), "range": .string(rangeText),
             "start": .number(Double(start * 1000)), "end": .number(Double(end * 1000)),
@@ -86,10 +87,10 @@ public struct MetricsHandlers: Sendable {
         guard let span = Self.chartRanges[rangeText.isEmpty ? "1h" : rangeText] else {
             throw APIError.badRequest("invalid_range", "range must be one of 5m, 15m, 30m, 1h, 4h, 12h, 24h, 7d")
         }
-        let end = Int64(context.now.timeIntervalSince1970)
+        let end = Int64(context.now.timeIntervalSince1970) + 1
         let start = end - span
         let metrics = ["cpu", "memory", "disk", "netin", "netout", "diskread", "diskwrite"]
-        let hosts = try store.history(resourceType: "host", metrics: metrics, start: start, end: end + 1, maxPoints: 120)
+        let hosts = try store.history(resourceType: "host", metrics: metrics, start: start, end: end, maxPoints: 120)
         var oldest: Int64?
         var hostData: [String: JSONValue] = [:]
         for (hostID, series) in hosts {
@@ -103,7 +104,7 @@ public struct MetricsHandlers: Sendable {
         }
         var docker: [String: JSONValue] = [:]
         for (hostID, series) in try store.history(resourceType: "dockerHost", metrics: ["cpu", "memory", "disk"],
-                                                  start: start, end: end + 1, maxPoints: 120) {
+                                                  start: start, end: end, maxPoints: 120) {
             docker[hostID] = .object(series.mapValues { Self.points($0, extremes: false) })
         }
         return .json(object: [
