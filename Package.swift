@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "pulse-hub", targets: ["pulse-hub"]),
         .executable(name: "pulse-agent", targets: ["pulse-agent"]),
         .executable(name: "pulse-bench", targets: ["pulse-bench"]),
+        .executable(name: "pulse-store-bench", targets: ["pulse-store-bench"]),
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -43,6 +44,8 @@ let package = Package(
         .executableTarget(name: "pulse-hub", dependencies: ["PulseHub"], path: "Hub/pulse-hub",
                           swiftSettings: swiftSettings),
         .executableTarget(name: "pulse-bench", dependencies: ["PulseCommon"], path: "Hub/pulse-bench",
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "pulse-store-bench", dependencies: ["PulseHub"], path: "Hub/pulse-store-bench",
                           swiftSettings: swiftSettings),
 
         // Tests.
