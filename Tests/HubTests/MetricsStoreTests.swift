@@ -366,3 +366,15 @@ final class TestClock: Sendable {
         #expect(process.terminationStatus == 0, "promtool: \(report)")
     }
 }
+
+@Suite struct LogCodecTests {
+    @Test func logBatchesRoundTripExactly() throws {
+        let samples: [(series: Int64, timestamp: Int64, value: Double)] = [(7, 1_796_396_400, 0.1), (3, 1_796_396_399, -1e300),
+                                                                           (1_000_000, 1_796_396_460, 42)]
+        let decoded = try #require(ChunkCodec.decodeLog(ChunkCodec.encode(log: samples)))
+        #expect(decoded.map(\.series) == samples.map(\.series))
+        #expect(decoded.map(\.timestamp) == samples.map(\.timestamp))
+        #expect(decoded.map(\.value) == samples.map(\.value))
+        #expect(ChunkCodec.decodeLog(Array(ChunkCodec.encode(log: samples).dropLast())) == nil)
+    }
+}

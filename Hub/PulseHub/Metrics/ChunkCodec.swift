@@ -111,6 +111,43 @@ public enum ChunkCodec {
         return reader.atEnd ? result : nil
     }
 
+    // MARK: Log batches
+
+    /// Encodes one flush's samples for the durability log: exact values (IEEE bits), any series and time order.
+    public static func encode(log samples: [(series: Int64, timestamp: Int64, value: Double)]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(samples.count * 14 + 8)
+        writeVarint(UInt64(samples.count), &out)
+        let base = samples.first?.timestamp ?? 0
+        writeSigned(base, &out)
+        for sample in samples {
+            writeVarint(UInt64(bitPattern: sample.series), &out)
+            writeSigned(sample.timestamp &- base, &out)
+            var bits = sample.value.bitPattern
+            for _ in 0..<8 {
+                out.append(UInt8(truncatingIfNeeded: bits))
+                bits >>= 8
+            }
+        }
+        return out
+    }
+
+    /// Decodes `encode(log:)` output.
+    public static func decodeLog(_ bytes: [UInt8]) -> [(series: Int64, timestamp: Int64, value: Double)]? {
+        var reader = Reader(bytes: bytes)
+        guard let count = reader.varint(), count <= UInt64(bytes.count), let base = reader.signed() else { return nil }
+        var samples: [(series: Int64, timestamp: Int64, value: Double)] = []
+        samples.reserveCapacity(Int(count))
+        for _ in 0..<Int(count) {
+            guard let series = reader.varint(), let offset = reader.signed(), reader.offset + 8 <= bytes.count else { return nil }
+            var bits: UInt64 = 0
+            for index in 0..<8 { bits |= UInt64(bytes[reader.offset + index]) << (8 * UInt64(index)) }
+            reader.offset += 8
+            samples.append((Int64(bitPattern: series), base &+ offset, Double(bitPattern: bits)))
+        }
+        return reader.atEnd ? samples : nil
+    }
+
     // MARK: Primitives
 
     static func fixedPoint(_ value: Double) -> Int64 {

@@ -63,7 +63,7 @@ extension SQLiteMetricsStore {
                 rawAdded += Int64(clean.count)
                 minuteAdded += Int64(minutes.count)
             }
-            try transaction.run("DELETE FROM ingest_log WHERE ts < ?", [.integer(end)])
+            try transaction.run("DELETE FROM ingest_log WHERE max_ts < ?", [.integer(end)])
             try Self.setMeta("sealed_until", end, transaction)
             try Self.addMeta("raw_count", rawAdded, transaction)
             try Self.addMeta("minute_count", minuteAdded, transaction)

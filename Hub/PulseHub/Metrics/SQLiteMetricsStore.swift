@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// Layout, chosen so every write is an append and every query a bounded number of index lookups:
 /// - `series`: integer ids for (resource type, resource id, metric).
-/// - `ingest_log(ts, series_id, value)`: the durability log, appended once a second in one transaction; the
-///   samples also sit in memory (the open block) until their 10-minute block is sealed.
+/// - `ingest_log(id, max_ts, data)`: the durability log, one packed row per one-second flush; the samples also sit
+///   in memory (the open block) until their 10-minute block is sealed, then the rows they came in are deleted.
 /// - `raw_chunks` / `minute_chunks` keyed `(block_start, series_id)`: when a block is sealed, each series' samples
 ///   of that block become one compressed chunk (about 3 bytes per sample), and its per-minute aggregates another.
 /// - `rollup_hourly` / `rollup_daily` keyed `(bucket_start, series_id)`: avg, min, max and count, computed from the
@@ -30,8 +30,14 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
         public init(path: String) { self.path = path }
     }
 
+    /// Samples handed over by request threads; its own lock so ingestion never waits for the writer or queries.
+    struct Inbox {
+        var samples: [MetricSample] = []
+        var rejectedBusy: Int64 = 0
+        var closed = false
+    }
+
     struct State {
-        var queue: [MetricSample] = []
         var seriesIDs: [SeriesKey: Int64] = [:]
         var seriesByResource: [String: [String: Int64]] = [:]
         var seriesKeys: [Int64: SeriesKey] = [:]
@@ -45,11 +51,9 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
         var counts = TierCounts()
         var totalWrites: Int64 = 0
         var droppedExpired: Int64 = 0
-        var rejectedBusy: Int64 = 0
         var lastFlush: Date?
         var lastRollup: Date?
         var lastRetention: Date?
-        var closed = false
     }
 
     struct TierCounts {
@@ -63,6 +67,7 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
     let writer: SQLiteDatabase
     let reader: SQLiteDatabase
     let state = Mutex(State())
+    let inbox = Mutex(Inbox())
     let logger: Logger
     let clock: @Sendable () -> Date
     private let stopRequested = Atomic<Bool>(false)
@@ -97,8 +102,7 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
         try database.transaction { transaction in
             for statement in [
                 "CREATE TABLE series(id INTEGER PRIMARY KEY, resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, metric TEXT NOT NULL, UNIQUE(resource_type, resource_id, metric))",
-                "CREATE TABLE ingest_log(ts INTEGER NOT NULL, series_id INTEGER NOT NULL, value REAL NOT NULL)",
-                "CREATE INDEX ingest_log_ts ON ingest_log(ts)",
+                "CREATE TABLE ingest_log(id INTEGER PRIMARY KEY, max_ts INTEGER NOT NULL, data BLOB NOT NULL)",
                 "CREATE TABLE raw_chunks(block_start INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(block_start, series_id)) WITHOUT ROWID",
                 "CREATE TABLE minute_chunks(block_start INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(block_start, series_id)) WITHOUT ROWID",
                 "CREATE TABLE rollup_hourly(bucket_start INTEGER NOT NULL, series_id INTEGER NOT NULL, avg REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(bucket_start, series_id)) WITHOUT ROWID",
@@ -132,10 +136,15 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
         loaded.totalWrites = meta["total_writes"] ?? 0
         // Samples logged but not sealed before the last stop come back into the open block.
         var recovered = 0
-        for row in try writer.query("SELECT ts, series_id, value FROM ingest_log WHERE ts >= ?", [.integer(loaded.sealedUntil)]) {
-            guard let ts = row[0].int64, let id = row[1].int64, let value = row[2].double else { continue }
-            loaded.open[id, default: []].append((ts, value))
-            recovered += 1
+        for row in try writer.query("SELECT data FROM ingest_log WHERE max_ts >= ? ORDER BY id", [.integer(loaded.sealedUntil)]) {
+            guard case .blob(let data) = row[0], let samples = ChunkCodec.decodeLog(data) else {
+                logger.warn("skipping an unreadable metrics log entry")
+                continue
+            }
+            for sample in samples where sample.timestamp >= loaded.sealedUntil {
+                loaded.open[sample.series, default: []].append((sample.timestamp, sample.value))
+                recovered += 1
+            }
         }
         loaded.openCount = recovered
         state.withLock { $0 = loaded }
@@ -152,38 +161,39 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
     // MARK: MetricsStore
 
     public func isSaturated(adding count: Int) -> Bool {
-        state.withLock { $0.queue.count + count > configuration.queueLimit }
+        inbox.withLock { $0.samples.count + count > configuration.queueLimit }
     }
 
     public func write(_ samples: [MetricSample]) throws(MetricsStoreError) {
         guard !samples.isEmpty else { return }
-        try state.withLock { state throws(MetricsStoreError) in
-            if state.closed { throw .closed }
+        try inbox.withLock { inbox throws(MetricsStoreError) in
+            if inbox.closed { throw .closed }
             // Admission is checked with `isSaturated` before a report is applied; the hard limit leaves room for
             // the requests already past that check, so an applied report's samples are not refused.
-            guard state.queue.count + samples.count <= configuration.queueLimit + configuration.queueLimit / 10 else {
-                state.rejectedBusy += Int64(samples.count)
+            guard inbox.samples.count + samples.count <= configuration.queueLimit + configuration.queueLimit / 10 else {
+                inbox.rejectedBusy += Int64(samples.count)
                 throw .saturated
             }
-            state.queue.append(contentsOf: samples)
+            inbox.samples.append(contentsOf: samples)
         }
     }
 
     public func stats() -> MetricsStoreStats {
         let size = (try? reader.sizeInBytes()) ?? 0
+        let (queued, rejected) = inbox.withLock { ($0.samples.count, $0.rejectedBusy) }
         return state.withLock { state in
             MetricsStoreStats(databaseBytes: size, rawCount: state.counts.raw + Int64(state.openCount),
                               minuteCount: state.counts.minute, hourlyCount: state.counts.hourly,
                               dailyCount: state.counts.daily, seriesCount: Int64(state.seriesIDs.count),
-                              totalWrites: state.totalWrites, bufferSize: state.queue.count,
-                              droppedExpired: state.droppedExpired, rejectedBusy: state.rejectedBusy,
+                              totalWrites: state.totalWrites, bufferSize: queued,
+                              droppedExpired: state.droppedExpired, rejectedBusy: rejected,
                               lastFlush: state.lastFlush, lastRollup: state.lastRollup,
                               lastRetention: state.lastRetention)
         }
     }
 
     public func close() {
-        guard !state.withLock({ state -> Bool in defer { state.closed = true }; return state.closed }) else { return }
+        guard !inbox.withLock({ inbox -> Bool in defer { inbox.closed = true }; return inbox.closed }) else { return }
         stopRequested.store(true, ordering: .releasing)
         if thread != nil {
             while !writerDone.load(ordering: .acquiring) { usleep(5_000) }
@@ -215,9 +225,11 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
 
     /// Writes queued samples to the log (and late ones into their sealed chunks). Called once a second.
     public func flush() throws {
+        let queued = inbox.withLock { inbox -> [MetricSample] in
+            defer { inbox.samples = [] }
+            return inbox.samples
+        }
         let (batch, newSeries, sealedUntil) = state.withLock { state -> ([(Int64, Int64, Double)], [(Int64, SeriesKey)], Int64) in
-            let queued = state.queue
-            state.queue.removeAll(keepingCapacity: true)
             var rows: [(Int64, Int64, Double)] = []
             rows.reserveCapacity(queued.count)
             var created: [(Int64, SeriesKey)] = []
@@ -250,9 +262,10 @@ public final class SQLiteMetricsStore: MetricsStore, @unchecked Sendable {
                 try transaction.run("INSERT OR IGNORE INTO series(id, resource_type, resource_id, metric) VALUES(?, ?, ?, ?)",
                                     [.integer(id), .text(key.resourceType), .text(key.resourceID), .text(key.metric)])
             }
-            for (id, ts, value) in live {
-                try transaction.run("INSERT INTO ingest_log(ts, series_id, value) VALUES(?, ?, ?)",
-                                    [.integer(ts), .integer(id), .real(value)])
+            if !live.isEmpty {
+                let packed = ChunkCodec.encode(log: live.map { (series: $0.0, timestamp: $0.1, value: $0.2) })
+                try transaction.run("INSERT INTO ingest_log(max_ts, data) VALUES(?, ?)",
+                                    [.integer(live.map(\.1).max()!), .blob(packed)])
             }
             let delta = try mergeLate(late, transaction)
             try Self.addMeta("total_writes", Int64(live.count + late.count), transaction)
