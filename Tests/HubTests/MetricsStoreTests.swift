@@ -378,3 +378,44 @@ final class TestClock: Sendable {
         #expect(ChunkCodec.decodeLog(Array(ChunkCodec.encode(log: samples).dropLast())) == nil)
     }
 }
+
+@Suite struct BackPressureTests {
+    @Test func aSaturatedStoreAnswers503BeforeApplyingTheReport() throws {
+        let hub = try TestHub(metricsQueueLimit: 100)
+        let agent = try hub.token([.hostAgentReport])
+        let response = hub.send("POST", "/api/agents/host/report", token: agent, body: reportJSON(hostname: "a"))
+        #expect(response.status == 503)
+        #expect(response.header("Retry-After") == "5")
+        #expect(response.object["code"] as? String == "unavailable")
+        #expect(hub.registry.all().isEmpty, "a refused report must not change state")
+    }
+}
+
+@Suite struct RetentionConfigurationTests {
+    @Test func environmentThenSystemJSON() throws {
+        let directory = NSTemporaryDirectory() + "pulse-retention-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #"{"metricsRetentionRawHours": 48, "metricsRetentionDailyDays": 365, "theme": "dark"}"#
+            .write(toFile: directory + "/system.json", atomically: true, encoding: .utf8)
+        let configuration = try HubConfiguration.load(environment: ["PULSE_DATA_DIR": directory,
+                                                                    "PULSE_METRICS_RETENTION_RAW_HOURS": "12"])
+        #expect(configuration.metricsRetention.seconds(.raw) == 12 * 3600)
+        #expect(configuration.metricsRetention.seconds(.daily) == 365 * 86_400)
+        #expect(configuration.metricsRetention.seconds(.minute) == 7 * 86_400)
+        #expect(throws: HubConfiguration.Problem.self) {
+            try HubConfiguration.load(environment: ["PULSE_DATA_DIR": directory, "PULSE_METRICS_RETENTION_RAW_HOURS": "0.5"])
+        }
+        #expect(throws: HubConfiguration.Problem.self) {
+            try HubConfiguration.load(environment: ["PULSE_DATA_DIR": directory, "PULSE_METRICS_RETENTION_HOURLY_DAYS": "99999"])
+        }
+        try "not json".write(toFile: directory + "/system.json", atomically: true, encoding: .utf8)
+        #expect(throws: HubConfiguration.Problem.self) { try HubConfiguration.load(environment: ["PULSE_DATA_DIR": directory]) }
+    }
+
+    @Test(arguments: [("127.0.0.1:9091", "127.0.0.1", 9091), (":9091", "127.0.0.1", 9091), ("[::1]:9091", "::1", 9091)])
+    func listenAddresses(_ text: String, _ host: String, _ port: UInt16) throws {
+        let parsed = try #require(try HubConfiguration.listenAddress(text, name: "X"))
+        #expect(parsed.host == host && parsed.port == port)
+    }
+}

@@ -12,14 +12,15 @@ final class TestHub {
     let router: Router
     let logger = Logger(level: .error, format: .text, write: { _ in })
 
-    init(allowedOrigins: [String] = []) throws {
+    init(allowedOrigins: [String] = [], metricsQueueLimit: Int = 1_000_000) throws {
         directory = NSTemporaryDirectory() + "pulse-hubtests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try ControlStore(dataDirectory: directory)
         tokens = try TokenService(store: store, logger: logger)
         registry = try HostRegistry(store: store, logger: logger)
-        metrics = try SQLiteMetricsStore(configuration: .init(path: directory + "/metrics.db"), logger: logger,
-                                         startWriter: false)
+        var metricsConfiguration = SQLiteMetricsStore.Configuration(path: directory + "/metrics.db")
+        metricsConfiguration.queueLimit = metricsQueueLimit
+        metrics = try SQLiteMetricsStore(configuration: metricsConfiguration, logger: logger, startWriter: false)
         let http = HTTPMetrics()
         router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry, metrics: metrics, http: http)),
                         tokens: tokens, configuration: RouterConfiguration(allowedOrigins: allowedOrigins), logger: logger,
