@@ -85,7 +85,7 @@ public enum AdminCommand {
             logger.error("cannot start: \(error)")
             return 1
         }
-        if configuration.adminLoginConfigured {
+        if configuration.adminLoginConfigured || hub.users.hasUsers {
             BootstrapToken.remove(in: configuration.dataDirectory)
         } else {
             do {

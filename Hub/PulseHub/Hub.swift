@@ -10,6 +10,8 @@ public final class Hub: Sendable {
     let tokens: TokenService
     let registry: HostRegistry
     let metrics: SQLiteMetricsStore
+    public let users: UserService
+    let sessions: SessionService
     let server: HTTPServer
     let metricsServer: HTTPServer?
     private let stopping = Atomic<Bool>(false)
@@ -23,6 +25,9 @@ public final class Hub: Sendable {
         tokens = try TokenService(store: store, logger: logger.with(component: "auth"))
         try tokens.seed(fromEnvironment: configuration.environmentTokens)
         registry = try HostRegistry(store: store, logger: logger.with(component: "hosts"))
+        users = try UserService(store: store, logger: logger.with(component: "auth"))
+        try users.seed(username: configuration.authUser, password: configuration.authPassword)
+        sessions = SessionService(store: store)
         var metricsConfiguration = SQLiteMetricsStore.Configuration(path: configuration.dataDirectory + "/metrics.db")
         metricsConfiguration.retention = configuration.metricsRetention
         metricsConfiguration.queueLimit = configuration.metricsQueueLimit
@@ -35,8 +40,10 @@ public final class Hub: Sendable {
             tokens: TokenHandlers(tokens: tokens),
             hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
             state: StateHandlers(registry: registry, tokens: tokens),
-            metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention, exposition: exposition))
-        let router = Router(routes: Routes.table(handlers), tokens: tokens,
+            metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention, exposition: exposition),
+            auth: AuthHandlers(users: users, sessions: sessions, lockout: LoginLockout(store: store),
+                               limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: configuration.httpsEnabled))
+        let router = Router(routes: Routes.table(handlers), tokens: tokens, sessions: sessions,
                             configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,
                                                                tlsEnabled: configuration.httpsEnabled),
                             logger: logger.with(component: "http"), metrics: httpMetrics)
@@ -128,6 +135,7 @@ public final class Hub: Sendable {
             }
             if tick % 120 == 0 {
                 do { try tokens.flush() } catch { logger.warn("token flush failed; will retry", ["error": "\(error)"]) }
+                do { try sessions.flush() } catch { logger.warn("session flush failed; will retry", ["error": "\(error)"]) }
             }
             if let watchdog, tick % max(1, Int(watchdog.components.seconds * 2)) == 0 { notifier.watchdog() }
         }
@@ -137,5 +145,6 @@ public final class Hub: Sendable {
         metrics.close()
         do { try registry.flush() } catch { logger.error("final host flush failed", ["error": "\(error)"]) }
         do { try tokens.flush() } catch { logger.error("final token flush failed", ["error": "\(error)"]) }
+        do { try sessions.flush() } catch { logger.error("final session flush failed", ["error": "\(error)"]) }
     }
 }

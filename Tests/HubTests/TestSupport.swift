@@ -9,6 +9,8 @@ final class TestHub {
     let tokens: TokenService
     let registry: HostRegistry
     let metrics: SQLiteMetricsStore
+    let users: UserService
+    let sessions: SessionService
     let router: Router
     let logger = Logger(level: .error, format: .text, write: { _ in })
 
@@ -22,19 +24,25 @@ final class TestHub {
         metricsConfiguration.queueLimit = metricsQueueLimit
         metrics = try SQLiteMetricsStore(configuration: metricsConfiguration, logger: logger, startWriter: false)
         let http = HTTPMetrics()
-        router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry, metrics: metrics, http: http)),
-                        tokens: tokens, configuration: RouterConfiguration(allowedOrigins: allowedOrigins), logger: logger,
-                        metrics: http)
+        users = try UserService(store: store, logger: logger)
+        sessions = SessionService(store: store)
+        router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry, metrics: metrics, http: http,
+                                                           store: store, users: users, sessions: sessions)),
+                        tokens: tokens, sessions: sessions,
+                        configuration: RouterConfiguration(allowedOrigins: allowedOrigins), logger: logger, metrics: http)
     }
 
     static func handlers(tokens: TokenService, registry: HostRegistry, metrics: any MetricsStore,
-                         http: HTTPMetrics = HTTPMetrics()) -> Handlers {
+                         http: HTTPMetrics = HTTPMetrics(), store: ControlStore, users: UserService,
+                         sessions: SessionService) -> Handlers {
         Handlers(system: SystemHandlers(startedAt: Date(), deploymentType: "binary"),
                  tokens: TokenHandlers(tokens: tokens),
                  hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
                  state: StateHandlers(registry: registry, tokens: tokens),
                  metrics: MetricsHandlers(store: metrics, retention: MetricsRetention(),
-                                          exposition: PrometheusExposition(registry: registry, store: metrics, http: http)))
+                                          exposition: PrometheusExposition(registry: registry, store: metrics, http: http)),
+                 auth: AuthHandlers(users: users, sessions: sessions, lockout: LoginLockout(store: store),
+                                    limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: false))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

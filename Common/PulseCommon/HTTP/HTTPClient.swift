@@ -66,6 +66,11 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     public let code: Int
     public let message: String
     public var description: String { "HTTP request failed (\(code)): \(message)" }
+
+    public init(code: Int, message: String) {
+        self.code = code
+        self.message = message
+    }
 }
 
 /// A blocking HTTP/1.1 client over libcurl; the only file that imports it.

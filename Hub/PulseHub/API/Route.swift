@@ -9,6 +9,8 @@ public enum Access: String, Sendable {
     case authenticated
     /// An authenticated principal with admin rights.
     case admin
+    /// A logged-in browser session (logout, change-password); API tokens are refused.
+    case session
 }
 
 /// A size in bytes, written readably in the route table.

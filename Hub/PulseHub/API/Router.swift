@@ -26,14 +26,20 @@ public final class Router: HTTPResponder {
 
     private let routes: [CompiledRoute]
     private let tokens: TokenService
+    private let sessions: SessionService?
     private let configuration: RouterConfiguration
     private let logger: Logger
     private let metrics: HTTPMetrics
 
-    public init(routes: [Route], tokens: TokenService, configuration: RouterConfiguration, logger: Logger,
-                metrics: HTTPMetrics = HTTPMetrics()) {
+    /// Mutating routes a session may call without a CSRF token (they carry their own proof).
+    static let csrfExempt: Set<String> = ["/api/login", "/api/security/quick-setup", "/api/security/validate-bootstrap-token",
+                                          "/api/security/apply-restart", "/api/setup-script-url"]
+
+    public init(routes: [Route], tokens: TokenService, sessions: SessionService? = nil, configuration: RouterConfiguration,
+                logger: Logger, metrics: HTTPMetrics = HTTPMetrics()) {
         self.routes = routes.map { CompiledRoute(route: $0, segments: $0.segments) }
         self.tokens = tokens
+        self.sessions = sessions
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
@@ -97,17 +103,25 @@ public final class Router: HTTPResponder {
         let route = matched.route
         routeLabel = route.path
         var principal: Principal?
+        var extraHeaders: [(String, String)] = []
         if route.access != .public {
             let authenticated = try authenticate(request, route: route)
+            if route.access == .session, authenticated.session == nil {
+                throw APIError.forbidden("session_required", "This action needs a logged-in session, not an API token")
+            }
             if let scope = route.scope, !authenticated.has(scope) { throw APIError.missingScope(scope) }
             if route.access == .admin, !authenticated.isAdmin {
                 throw APIError.forbidden("admin_required", "Administrator access required")
+            }
+            if let session = authenticated.session {
+                extraHeaders = try checkCSRF(request, route: route, session: session)
             }
             principal = authenticated
         }
         let context = RequestContext(request: request, principal: principal, parameters: matched.parameters,
                                      requestID: requestID, now: now, logger: logger)
         var response = try route.handler(context)
+        response.headers.append(contentsOf: extraHeaders)
         if let principal {
             response.setHeader("X-Authenticated-User", principal.displayName)
             response.setHeader("X-Auth-Method", principal.method)
@@ -116,8 +130,16 @@ public final class Router: HTTPResponder {
     }
 
     /// Finds the credentials on a request. A token is read from `X-API-Token`, then `Authorization: Bearer`, then
-    /// `?token=` where the route allows it; the first one present decides (a bad header is never skipped over).
+    /// `?token=` where the route allows it; the first one present decides (a bad header is never skipped over), and
+    /// a request carrying a token header is judged by that token alone, never by a cookie next to it. Without a
+    /// token, the `pulse_session` cookie.
     private func authenticate(_ request: HTTPRequest, route: Route) throws(APIError) -> Principal {
+        let hasTokenHeader = request.header("X-API-Token") != nil || request.header("Authorization") != nil
+        if !hasTokenHeader, !(route.allowsQueryToken && request.queryValue("token") != nil),
+           let sessions, let cookie = Self.cookie("pulse_session", in: request) {
+            guard let session = sessions.validate(cookie) else { throw APIError.unauthorized }
+            return Principal(kind: .session(session), isAdmin: true)
+        }
         var presented: String?
         if let header = request.header("X-API-Token") {
             presented = header.trimmingWhitespace()
@@ -130,6 +152,39 @@ public final class Router: HTTPResponder {
         guard let presented, !presented.isEmpty else { throw APIError.unauthorized }
         guard let record = tokens.authenticate(presented) else { throw APIError.invalidToken }
         return Principal(kind: .apiToken(record), isAdmin: true)
+    }
+
+    /// Mutating requests in a session need the session's CSRF token in `X-CSRF-Token`. A failure answers 403 with a
+    /// fresh token (cookie and header) the page can retry with; a GET without the CSRF cookie gets one.
+    private func checkCSRF(_ request: HTTPRequest, route: Route, session: Session) throws(APIError) -> [(String, String)] {
+        guard let sessions else { return [] }
+        if route.isMutating, !Self.csrfExempt.contains(route.path) {
+            if sessions.checkCSRF(request.header("X-CSRF-Token"), session: session) { return [] }
+            var error = APIError(status: 403, code: "csrf_failed", message: "CSRF token validation failed")
+            if let fresh = sessions.rotateCSRF(session: session) {
+                error.headers = [("Set-Cookie", Self.csrfCookie(fresh, request: request, session: session, tls: configuration.tlsEnabled)),
+                                 ("X-CSRF-Token", fresh)]
+            }
+            throw error
+        }
+        if Self.cookie("pulse_csrf", in: request) == nil, let fresh = sessions.rotateCSRF(session: session) {
+            return [("Set-Cookie", Self.csrfCookie(fresh, request: request, session: session, tls: configuration.tlsEnabled))]
+        }
+        return []
+    }
+
+    /// A cookie's value from the `Cookie` header.
+    static func cookie(_ name: String, in request: HTTPRequest) -> String? {
+        guard let header = request.header("Cookie") else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingWhitespace()
+            if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
+        }
+        return nil
+    }
+
+    static func csrfCookie(_ value: String, request: HTTPRequest, session: Session, tls: Bool) -> String {
+        CookieFactory.cookie("pulse_csrf", value, maxAge: Int(session.duration), httpOnly: false, request: request, tls: tls)
     }
 
     private func match(method: String, path: String) -> (route: (route: Route, parameters: [String: String])?, allowed: [String]) {

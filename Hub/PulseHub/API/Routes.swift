@@ -7,13 +7,14 @@ public struct Handlers: Sendable {
     public let hosts: HostHandlers
     public let state: StateHandlers
     public let metrics: MetricsHandlers
+    public let auth: AuthHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
 /// `docs/API.md` mirrors this table and a test checks the invariants.
 public enum Routes {
     /// Public routes allowed to change state (documented in docs/API.md). None yet.
-    public static let publicMutatingAllowlist: Set<String> = []
+    public static let publicMutatingAllowlist: Set<String> = ["POST /api/login"]
 
     public static func table(_ h: Handlers) -> [Route] {
         [
@@ -28,6 +29,15 @@ public enum Routes {
             Route("GET",    "/api/metrics-store/stats",            .authenticated, .monitoringRead, h.metrics.stats),
             Route("GET",    "/api/metrics-store/history",          .authenticated, .monitoringRead, h.metrics.history),
             Route("GET",    "/metrics",                            .authenticated, .monitoringRead, h.metrics.prometheus),
+
+            Route("POST",   "/api/login",                          .public,        nil,
+                  bodyLimit: .kibibytes(16), h.auth.login),
+            Route("POST",   "/api/logout",                         .session,       nil,
+                  bodyLimit: .kibibytes(16), h.auth.logout),
+            Route("POST",   "/api/security/change-password",       .session,       nil,
+                  bodyLimit: .kibibytes(16), h.auth.changePassword),
+            Route("POST",   "/api/security/reset-lockout",         .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(16), h.auth.resetLockout),
 
             Route("GET",    "/api/security/tokens",                .admin,         .settingsRead, h.tokens.list),
             Route("POST",   "/api/security/tokens",                .admin,         .settingsWrite,

@@ -4,6 +4,7 @@ import PulseCommon
 public struct Principal: Sendable {
     public enum Kind: Sendable {
         case apiToken(APITokenRecord)
+        case session(Session)
     }
 
     public let kind: Kind
@@ -15,10 +16,17 @@ public struct Principal: Sendable {
         return nil
     }
 
+    /// The session, for browser callers.
+    public var session: Session? {
+        if case .session(let session) = kind { return session }
+        return nil
+    }
+
     /// Whether this principal may act with `scope`. Only token callers are limited by scopes.
     public func has(_ scope: Scope) -> Bool {
         switch kind {
         case .apiToken(let record): return record.scopes.grants(scope)
+        case .session: return true
         }
     }
 
@@ -26,6 +34,7 @@ public struct Principal: Sendable {
     public var displayName: String {
         switch kind {
         case .apiToken(let record): return "token:\(record.id)"
+        case .session(let session): return session.username
         }
     }
 
@@ -33,6 +42,7 @@ public struct Principal: Sendable {
     public var method: String {
         switch kind {
         case .apiToken: return "api_token"
+        case .session: return "session"
         }
     }
 }

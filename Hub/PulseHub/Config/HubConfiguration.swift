@@ -26,6 +26,9 @@ public struct HubConfiguration: Sendable {
     public var metricsRetention: MetricsRetention
     /// Samples queued for the metrics writer before ingestion answers 503.
     public var metricsQueueLimit: Int
+    /// `PULSE_AUTH_USER` / `PULSE_AUTH_PASS` (a plain password or a bcrypt hash).
+    public var authUser: String?
+    public var authPassword: String?
     /// Where to serve `/metrics` without authentication (`PULSE_METRICS_ADDR`); off when unset.
     public var metricsAddress: (host: String, port: UInt16)?
 
@@ -87,6 +90,8 @@ public struct HubConfiguration: Sendable {
             deploymentType: EnvValue.bool(env["PULSE_DOCKER"]) == true ? "docker" : "binary",
             metricsRetention: retention,
             metricsQueueLimit: try integer("PULSE_METRICS_QUEUE_SAMPLES", default: 1_000_000, range: 10_000...100_000_000),
+            authUser: env["PULSE_AUTH_USER"].flatMap { $0.isEmpty ? nil : $0 },
+            authPassword: env["PULSE_AUTH_PASS"].flatMap { $0.isEmpty ? nil : $0 },
             metricsAddress: try listenAddress(env["PULSE_METRICS_ADDR"], name: "PULSE_METRICS_ADDR"))
     }
 

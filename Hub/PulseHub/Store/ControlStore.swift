@@ -65,6 +65,17 @@ public final class ControlStore: Sendable {
             PRIMARY KEY(token_id, hostname)) WITHOUT ROWID;
         CREATE INDEX host_token_bindings_host ON host_token_bindings(host_id);
         """,
+        """
+        CREATE TABLE users(
+            username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, source TEXT NOT NULL,
+            env_fingerprint TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE sessions(
+            key TEXT PRIMARY KEY, username TEXT NOT NULL, csrf_hash TEXT NOT NULL, created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL, duration INTEGER NOT NULL, user_agent TEXT NOT NULL, ip TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX sessions_user ON sessions(username);
+        CREATE TABLE login_failures(
+            key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER, last_failure INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     private func migrate() throws {
