@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "pulse-agent", targets: ["pulse-agent"]),
         .executable(name: "pulse-bench", targets: ["pulse-bench"]),
         .executable(name: "pulse-store-bench", targets: ["pulse-store-bench"]),
+        .executable(name: "pulse-agent-bench", targets: ["pulse-agent-bench"]),
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -39,6 +40,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .executableTarget(name: "pulse-agent", dependencies: ["PulseAgent"], path: "Agent/pulse-agent",
                           swiftSettings: swiftSettings),
+        // Agent collection cost next to prometheus-node-exporter (docs/benchmarks.md).
+        .executableTarget(name: "pulse-agent-bench", dependencies: ["PulseAgent", "PulseCommon"],
+                          path: "Agent/pulse-agent-bench", swiftSettings: swiftSettings),
 
         // The hub.
         .target(name: "PulseHub", dependencies: ["PulseCommon", "CSQLite", "CMicroHTTPD", "CSystemd", "CCrypt"],

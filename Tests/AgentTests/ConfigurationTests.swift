@@ -201,7 +201,7 @@ struct ConfigurationTests {
     }
 
     @Test func referenceFlagsAreAcceptedAndIgnored() throws {
-        let config = try configuration(["--enable-docker", "--health-addr", ":9191", "--enable-host=false",
+        let config = try configuration(["--enable-docker", "--docker-runtime", "podman", "--enable-host=false",
                                         "--kube-include-namespace=a", "--kube-include-namespace", "b"])
         #expect(config.warnings.count == 4)
         #expect(config.warnings.allSatisfy { $0.contains("ignored") })

@@ -81,7 +81,10 @@ struct EndToEndTests {
 
     @Test func sigtermStopsPromptlyAndTheTokenIsNeverLogged() throws {
         let started = Date()
-        let outcome = try Self.run(["--url", "http://127.0.0.1:1", "--interval", "1s", "--log-level", "debug"],
+        let spool = NSTemporaryDirectory() + "pulse-e2e-spool-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let outcome = try Self.run(["--url", "http://127.0.0.1:1", "--interval", "1s", "--log-level", "debug",
+                                    "--spool-dir", spool, "--health-addr="],
                                    environment: ["PULSE_TOKEN": "very-secret-token"], signalAfter: 1.5)
         #expect(outcome.status == 0)
         #expect(Date().timeIntervalSince(started) < 6)

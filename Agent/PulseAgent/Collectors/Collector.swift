@@ -5,7 +5,8 @@ import Foundation
 #endif
 import PulseCommon
 
-/// Everything a collector may touch: the host's files, the system calls, the collection time and a logger.
+/// Everything a collector may touch: the host's files, the system calls, the collection time, a logger and the
+/// command runner.
 ///
 /// Collectors never build absolute paths, never read the clock and never call the kernel except through this.
 public struct CollectContext: Sendable {
@@ -14,12 +15,16 @@ public struct CollectContext: Sendable {
     /// The report's collection time.
     public var now: Date
     public var logger: Logger
+    /// Outside programs (`smartctl`, `mdadm`, `ceph`); the only way a collector may start a process.
+    public var commands: any CommandRunner
 
-    public init(fs: HostFS, system: SystemProbes, now: Date, logger: Logger) {
+    public init(fs: HostFS, system: SystemProbes, now: Date, logger: Logger,
+                commands: any CommandRunner = SystemCommandRunner()) {
         self.fs = fs
         self.system = system
         self.now = now
         self.logger = logger
+        self.commands = commands
     }
 }
 

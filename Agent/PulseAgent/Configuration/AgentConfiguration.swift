@@ -33,6 +33,20 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var tags: [String] = []
     public var reportIP: String?
     public var hostFS = HostFS()
+    /// `--cacert`: a PEM CA bundle to trust instead of the system store.
+    public var caFile: String?
+    /// `--fingerprint`: the hub certificate's pinned SHA-256.
+    public var fingerprint: CertificateFingerprint?
+    /// `--spool-dir`.
+    public var spoolDirectory = ReportSpool.defaultDirectory
+    /// `--spool-max-reports`, `--spool-max-bytes`.
+    public var spoolBounds = SpoolBounds()
+    /// `--health-addr`; `nil` when disabled (`--health-addr=""`).
+    public var healthAddress: HealthAddress? = HealthAddress(HealthAddress.defaultValue)
+    /// Collector names or dotted prefixes not to run (`--disable-collector`, and `ceph` for `--disable-ceph`).
+    public var disabledCollectors: [String] = []
+    /// How often the hub's config is fetched; `nil` disables remote config.
+    public var remoteConfigInterval: Duration? = RemoteConfigPoller.defaultPeriod
     /// Collect one report, print it, exit.
     public var once = false
     /// Load the configuration and exit.
@@ -41,6 +55,17 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var warnings: [String] = []
 
     public init() {}
+
+    /// How the hub's TLS certificate is trusted.
+    public var tls: TLSOptions {
+        TLSOptions(insecureSkipVerify: insecureSkipVerify, caFile: caFile, pinnedCertificate: fingerprint)
+    }
+
+    /// The settings remote config may change at run time, as configured locally.
+    public var runtimeSettings: RuntimeSettings {
+        RuntimeSettings(interval: interval, logLevel: logLevel, diskExclude: diskExclude,
+                        disabledCollectors: disabledCollectors, reportIP: reportIP)
+    }
 
     /// `intervalSeconds` as the report carries it (whole seconds, at least 1).
     public var intervalSeconds: Int { max(1, Int((Double(interval.milliseconds) / 1000).rounded())) }
@@ -128,6 +153,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         config.hostFS = HostFS(procfs: nonEmpty(flags.value("path.procfs")) ?? env("HOST_PROC") ?? "/proc",
                                sysfs: nonEmpty(flags.value("path.sysfs")) ?? env("HOST_SYS") ?? "/sys",
                                rootfs: rootfs, etc: env("HOST_ETC"))
+
+        try resolveDelivery(flags, environment: environment, into: &config)
 
         config.token = try resolveToken(flags, environment: environment, defaultTokenFile: defaultTokenFile)
         if config.token == nil && !config.once && !config.selfTest {

@@ -32,6 +32,39 @@ enum FlagTable {
                  help: "Agent id to report (else /etc/machine-id, else mac-<hex> of the first NIC, else the hostname)."),
         FlagSpec(name: "insecure", argument: nil, environment: "PULSE_INSECURE_SKIP_VERIFY", defaultText: "false",
                  help: "Skip TLS certificate verification of the hub."),
+        FlagSpec(name: "cacert", argument: "FILE", environment: "PULSE_CACERT", defaultText: "the system CA store",
+                 help: "Trust the hub certificate only if a CA in this PEM bundle signed it (the hostname is still "
+                     + "checked)."),
+        FlagSpec(name: "fingerprint", argument: "SHA256", environment: "PULSE_FINGERPRINT", defaultText: nil,
+                 help: "Pin the hub's TLS certificate: its SHA-256 fingerprint as 64 hex digits, colons optional "
+                     + "(openssl x509 -noout -fingerprint -sha256 -in CERT). Any other certificate is refused; CA and "
+                     + "hostname checks are replaced by the pin, so a self-signed hub certificate works. Needs "
+                     + "https://."),
+        FlagSpec(name: "spool-dir", argument: "DIR", environment: "PULSE_SPOOL_DIR",
+                 defaultText: ReportSpool.defaultDirectory,
+                 help: "Keep undelivered reports here (one file per report) and replay them oldest first before "
+                     + "the live report. Created if missing; if unusable, reports are kept in memory with a warning."),
+        FlagSpec(name: "spool-max-reports", argument: "N", environment: "PULSE_SPOOL_MAX_REPORTS",
+                 defaultText: String(SpoolBounds.defaultMaxReports),
+                 help: "Most reports the spool holds; the oldest are dropped (counted and logged) beyond it."),
+        FlagSpec(name: "spool-max-bytes", argument: "SIZE", environment: "PULSE_SPOOL_MAX_BYTES", defaultText: "64MiB",
+                 help: "Most bytes the spool holds: bytes, or with a unit (512KiB, 64MiB, 1GiB); the oldest reports "
+                     + "are dropped beyond it."),
+        FlagSpec(name: "health-addr", argument: "ADDR", environment: "PULSE_HEALTH_ADDR",
+                 defaultText: HealthAddress.defaultValue,
+                 help: "Serve GET /healthz, /readyz and /metrics (Prometheus) here: HOST:PORT with a numeric IP or "
+                     + "localhost ([::1]:9191; :9191 for all interfaces). --health-addr=\"\" (or an empty "
+                     + "PULSE_HEALTH_ADDR) disables it."),
+        FlagSpec(name: "disable-collector", argument: "NAME", environment: "PULSE_DISABLE_COLLECTORS (comma-separated)",
+                 defaultText: nil,
+                 help: "Do not run a collector: its name or a dotted prefix (host.disks, sensors, sensors.smart, "
+                     + "raid, ceph). Repeatable.", repeatable: true),
+        FlagSpec(name: "disable-ceph", argument: nil, environment: "PULSE_DISABLE_CEPH", defaultText: "false",
+                 help: "Do not collect Ceph status (the same as --disable-collector ceph)."),
+        FlagSpec(name: "remote-config-interval", argument: "DURATION", environment: "PULSE_REMOTE_CONFIG_INTERVAL",
+                 defaultText: "5m",
+                 help: "How often to fetch this host's settings from the hub (lookup, then "
+                     + "/api/agents/host/{id}/config; also at start); jittered ±20 %. 0 disables remote config."),
         FlagSpec(name: "log-level", argument: "LEVEL", environment: "LOG_LEVEL", defaultText: "info",
                  help: "debug, info, warn or error (an unknown level falls back to info)."),
         FlagSpec(name: "log-format", argument: "FORMAT", environment: "PULSE_LOG_FORMAT", defaultText: "json",
@@ -64,11 +97,11 @@ enum FlagTable {
     /// Flags of the reference agent for modules this agent does not have yet.
     static let ignoredReferenceFlags: [FlagSpec] =
         ["enable-host", "enable-docker", "enable-kubernetes", "enable-proxmox", "disable-auto-update",
-         "disable-docker-update-checks", "enable-commands", "disable-commands", "disable-ceph",
+         "disable-docker-update-checks", "enable-commands", "disable-commands",
          "kube-include-all-pods", "kube-include-all-deployments"].map {
             FlagSpec(name: $0, argument: nil, environment: nil, defaultText: nil, help: "", ignored: true)
         }
-        + ["proxmox-type", "docker-runtime", "health-addr", "kubeconfig", "kube-context", "kube-include-namespace",
+        + ["proxmox-type", "docker-runtime", "kubeconfig", "kube-context", "kube-include-namespace",
            "kube-exclude-namespace", "kube-max-pods"].map {
             FlagSpec(name: $0, argument: "VALUE", environment: nil, defaultText: nil, help: "", repeatable: true,
                      ignored: true)
@@ -86,7 +119,8 @@ enum FlagTable {
 
         Pulse agent: reports this host's CPU, memory, disks, disk I/O and network to a Pulse hub every interval.
         Flags take --flag=value or --flag value (booleans: --flag or --flag=false). A flag overrides its
-        environment variable, which overrides the default.
+        environment variable, which overrides the default; the hub's settings for this host (remote config:
+        interval, log level, disk excludes, disabled collectors, report IP) override both while it runs.
 
         Flags:
 
@@ -103,7 +137,9 @@ enum FlagTable {
         }
         text += """
 
-        Other environment: HOST_ETC (the host's /etc; default <path.rootfs>/etc).
+        Other environment: HOST_ETC (the host's /etc; default <path.rootfs>/etc). Proxies, as libcurl reads them:
+        https_proxy/HTTPS_PROXY, http_proxy/HTTP_PROXY, ALL_PROXY, NO_PROXY. NOTIFY_SOCKET (systemd): READY=1
+        after start, STOPPING=1 on SIGTERM. Redirects from the hub are never followed (use its final https:// URL).
         Accepted and ignored until their modules exist: \(ignoredReferenceFlags.map { "--" + $0.name }.joined(separator: ", ")).
         Exit status: 0 on success or a clean stop (SIGTERM/SIGINT), 1 on a configuration error, 2 on a usage error.
 

@@ -54,6 +54,8 @@ public final class HostReportBuilder {
             OSReleaseCollector(), KernelCollector(), CPUInfoCollector(), UptimeCollector(), LoadAverageCollector(),
             CPUUsageCollector(), MemoryCollector(), FilesystemCollector(exclusions: exclusions),
             DiskIOCollector(exclusions: exclusions), NetworkCollector(),
+            SensorsCollector(), PowerCollector(), SMARTCollector(exclusions: exclusions), RAIDCollector(),
+            CephCollector(),
         ]
     }
 

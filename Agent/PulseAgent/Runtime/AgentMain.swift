@@ -12,7 +12,7 @@ import PulseCommon
 /// run the host module until SIGTERM/SIGINT. Returns the process exit status.
 public enum AgentMain {
     /// How long a stop waits for an in-flight collection or send before the process exits anyway.
-    static let shutdownGrace = Duration.seconds(2)
+    static let shutdownGrace = Duration.seconds(5)
 
     public static func run(arguments: [String], environment: [String: String]) -> Int32 {
         let command: AgentCommand
@@ -30,11 +30,11 @@ public enum AgentMain {
             writeStandardOutput(pulseAgentVersion + "\n")
             return 0
         case .run(let configuration):
-            return run(configuration)
+            return run(configuration, environment: environment)
         }
     }
 
-    static func run(_ configuration: AgentConfiguration) -> Int32 {
+    static func run(_ configuration: AgentConfiguration, environment: [String: String] = [:]) -> Int32 {
         let logger = Logger(level: configuration.logLevel, format: configuration.logFormat, component: "agent")
         for warning in configuration.warnings { logger.warn(warning) }
         if configuration.selfTest {
@@ -42,50 +42,105 @@ public enum AgentMain {
             return 0
         }
 
-        let system = SystemProbes.live(for: configuration.hostFS)
+        // A hung network mount must not stall a report: statvfs runs with a time limit per mount.
+        let watchdog = StatfsWatchdog(logger: logger.with(component: "host"))
+        let system = watchdog.guarding(SystemProbes.live(for: configuration.hostFS))
         let identity = AgentIdentity.resolve(agentIDOverride: configuration.agentIDOverride,
                                              hostnameOverride: configuration.hostnameOverride,
                                              fs: configuration.hostFS, system: system)
-        let setup = HostModuleSetup(configuration: configuration, identity: identity, system: system,
-                                    logger: logger.with(component: "host"))
-        if configuration.once { return printOneReport(setup) }
+        if configuration.once {
+            let setup = HostModuleSetup(configuration: configuration, identity: identity, system: system,
+                                        logger: logger.with(component: "host"))
+            return printOneReport(setup, settings: configuration.runtimeSettings)
+        }
         guard let token = configuration.token else { return 1 }  // parse() guarantees a token outside --once
 
+        HubConnection.exportProxyEnvironment(environment) { name, value in _ = setenv(name, value, 0) }
         TerminationSignals.block()
-        logger.info("pulse-agent starting", [
+        var startFields = [
             "version": pulseAgentVersion, "url": configuration.url, "agentId": identity.agentID,
             "hostname": identity.hostname, "interval": "\(configuration.intervalSeconds)s",
             "insecureSkipVerify": String(configuration.insecureSkipVerify),
-        ])
+            "health": configuration.healthAddress?.description ?? "disabled",
+        ]
+        if let caFile = configuration.caFile { startFields["cacert"] = caFile }
+        if let pin = configuration.fingerprint { startFields["fingerprint"] = pin.description }
+        if let proxy = HubConnection.proxySummary(environment) { startFields["proxy"] = proxy }
+        logger.info("pulse-agent starting", startFields)
+
+        let spool = ReportSpool.open(directory: configuration.spoolDirectory, bounds: configuration.spoolBounds,
+                                     logger: logger.with(component: "spool"))
+        let metrics = AgentMetrics(spool: spool)
+        let settings = LiveSettings(local: configuration.runtimeSettings, logger: logger, metrics: metrics)
+        // sequenceId continues above anything still spooled, whatever the clock did meanwhile.
+        let setup = HostModuleSetup(configuration: configuration, identity: identity, system: system,
+                                    logger: logger.with(component: "host"), metrics: metrics,
+                                    sequence: SequenceCounter(last: spool.highestSequence ?? 0))
+        let connection = HubConnection(baseURL: configuration.url, token: token, tls: configuration.tls)
         let stop = StopSignal()
+        let inFlight = InFlightReport()
+
+        var health: HealthServer?
+        if let address = configuration.healthAddress {
+            do {
+                let server = try HealthServer(address: address, metrics: metrics,
+                                              logger: logger.with(component: "health"))
+                try server.start()
+                health = server
+            } catch {
+                logger.warn("cannot start the health server; reporting continues without it",
+                            ["addr": address.description, "error": "\(error)"])
+            }
+        }
+
         let worker: WorkerThread
         do {
             worker = try WorkerThread {
-                let transport = HTTPReportTransport(baseURL: configuration.url, token: token,
-                                                    insecureSkipVerify: configuration.insecureSkipVerify,
-                                                    logger: setup.logger)
-                HostModule(builder: setup.makeBuilder(), transport: transport,
-                           undelivered: DiscardingReportStore(logger: setup.logger),
-                           interval: configuration.interval, stop: stop, logger: setup.logger).run()
+                let transport = HTTPReportTransport(connection: connection, logger: setup.logger)
+                HostModule(makeBuilder: { setup.makeBuilder(for: $0) }, settings: settings, transport: transport,
+                           spool: spool, stop: stop, logger: setup.logger, metrics: metrics, inFlight: inFlight).run()
             }
         } catch {
             logger.error("cannot start the host module", ["error": "\(error)"])
             return 1
         }
+        if let period = configuration.remoteConfigInterval {
+            let remoteLogger = logger.with(component: "remote-config")
+            do {
+                _ = try WorkerThread {
+                    RemoteConfigPoller(connection: connection, identity: identity, settings: settings, metrics: metrics,
+                                       period: period, logger: remoteLogger).run(stop: stop)
+                }
+            } catch {
+                remoteLogger.warn("cannot start remote config; using the local configuration only",
+                                  ["error": "\(error)"])
+            }
+        }
+        let systemd = SystemdNotify(environment: environment)
+        systemd.ready(status: "reporting to \(configuration.url) every \(configuration.intervalSeconds)s")
 
         let signal = TerminationSignals.wait()
+        systemd.stopping()
+        metrics.markDown()
         logger.info("stopping", ["signal": TerminationSignals.name(signal)])
         stop.request()
         if !worker.join(timeout: shutdownGrace) {
-            logger.warn("host module still busy (a send in flight); exiting without waiting")
+            if let report = inFlight.take() {
+                spool.keep(report, failure: .stopping)
+                logger.warn("a report send was still in flight at stop; the report is spooled for the next start",
+                            ["sequenceId": report.sequenceId ?? ""])
+            } else {
+                logger.warn("host module still busy; exiting without waiting")
+            }
         }
+        health?.shutdown()
         logger.info("pulse-agent stopped")
         return 0
     }
 
     /// `--once`: one report as indented JSON with sorted keys on stdout.
-    static func printOneReport(_ setup: HostModuleSetup) -> Int32 {
-        let report = setup.makeBuilder().build(now: Date())
+    static func printOneReport(_ setup: HostModuleSetup, settings: RuntimeSettings) -> Int32 {
+        let report = setup.makeBuilder(for: settings).build(now: Date())
         let encoder = WireJSON.encoder(sorted: true)
         encoder.outputFormatting.insert(.prettyPrinted)
         do {
@@ -110,30 +165,5 @@ public enum AgentMain {
             if written <= 0 { return }
             offset += written
         }
-    }
-}
-
-/// Everything needed to build the host module's report builder on its own thread.
-struct HostModuleSetup: Sendable {
-    let metadata: HostReportBuilder.Metadata
-    let diskExclude: [String]
-    let fs: HostFS
-    let system: SystemProbes
-    let logger: Logger
-    let sequence = SequenceCounter()
-
-    init(configuration: AgentConfiguration, identity: AgentIdentity, system: SystemProbes, logger: Logger) {
-        metadata = HostReportBuilder.Metadata(identity: identity, version: pulseAgentVersion,
-                                              intervalSeconds: configuration.intervalSeconds,
-                                              tags: configuration.tags, reportIP: configuration.reportIP)
-        diskExclude = configuration.diskExclude
-        fs = configuration.hostFS
-        self.system = system
-        self.logger = logger
-    }
-
-    func makeBuilder() -> HostReportBuilder {
-        HostReportBuilder(metadata: metadata, collectors: HostReportBuilder.standardCollectors(diskExclude: diskExclude),
-                          fs: fs, system: system, logger: logger, sequence: sequence)
     }
 }

@@ -26,6 +26,9 @@ public final class StopSignal: Sendable {
         close(writeEnd)
     }
 
+    /// A descriptor that becomes readable once a stop is requested, for a `poll` that also watches others.
+    var pollDescriptor: Int32 { readEnd }
+
     /// Whether a stop was requested.
     public var isRequested: Bool { requested.load(ordering: .acquiring) }
 

@@ -12,9 +12,8 @@ public final class HTTPReportTransport: ReportTransport {
     /// The hub's host report body limit (agent-protocol 2); larger bodies are rejected as `400 invalid_json`.
     static let hubBodyLimit = 256 * 1024
 
+    let connection: HubConnection
     let endpoint: String
-    let token: String
-    let insecureSkipVerify: Bool
     let timeout: Duration
     let userAgent: String
     let logger: Logger
@@ -22,16 +21,20 @@ public final class HTTPReportTransport: ReportTransport {
     private let encoder = WireJSON.encoder()
     private let decoder = WireJSON.decoder()
 
-    public init(baseURL: String, token: String, insecureSkipVerify: Bool, logger: Logger,
-                version: String = pulseAgentVersion, timeout: Duration = .seconds(15)) {
-        var base = baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        endpoint = base + "/api/agents/host/report"
-        self.token = token
-        self.insecureSkipVerify = insecureSkipVerify
+    public init(connection: HubConnection, logger: Logger, version: String = pulseAgentVersion,
+                timeout: Duration = .seconds(15)) {
+        self.connection = connection
+        endpoint = connection.baseURL + "/api/agents/host/report"
         self.timeout = timeout
         userAgent = "pulse-agent/\(version)"
         self.logger = logger
+    }
+
+    public convenience init(baseURL: String, token: String, insecureSkipVerify: Bool, logger: Logger,
+                            version: String = pulseAgentVersion, timeout: Duration = .seconds(15)) {
+        self.init(connection: HubConnection(baseURL: baseURL, token: token,
+                                            tls: TLSOptions(insecureSkipVerify: insecureSkipVerify)),
+                  logger: logger, version: version, timeout: timeout)
     }
 
     /// The request for one report (separate for tests).
@@ -46,11 +49,8 @@ public final class HTTPReportTransport: ReportTransport {
             logger.warn("report is larger than the hub accepts",
                         ["bytes": String(body.count), "limit": String(Self.hubBodyLimit)])
         }
-        return HTTPClientRequest(method: "POST", url: endpoint,
-                                 headers: [("Content-Type", "application/json"), ("Accept", "application/json"),
-                                           ("X-API-Token", token), ("Authorization", "Bearer \(token)"),
-                                           ("User-Agent", userAgent)],
-                                 body: body, timeout: timeout, insecureSkipVerify: insecureSkipVerify)
+        return connection.request("POST", "/api/agents/host/report", body: body, userAgent: userAgent,
+                                  timeout: timeout)
     }
 
     public func send(_ report: HostReport) throws(DeliveryFailure) -> HostReportResponse? {
@@ -59,7 +59,7 @@ public final class HTTPReportTransport: ReportTransport {
         do {
             response = try client.perform(request)
         } catch {
-            throw DeliveryFailure(status: nil, message: error.description, retryable: true)
+            throw DeliveryFailure(status: nil, message: connection.explain(error), retryable: true)
         }
         guard (200..<300).contains(response.status) else {
             throw Self.failure(status: response.status, headers: response.headers, body: response.body)

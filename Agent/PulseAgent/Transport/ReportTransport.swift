@@ -21,6 +21,15 @@ public struct DeliveryFailure: Error, CustomStringConvertible, Sendable, Equatab
     public var description: String {
         status.map { "HTTP \($0): \(message)" } ?? message
     }
+
+    /// Whether the hub refused this report itself (400 invalid report, 413 too large, 422), so that sending it
+    /// again can never succeed, as opposed to refusing the agent (401, 403, a wrong URL) or being unavailable.
+    public var rejectsReport: Bool {
+        status == 400 || status == 413 || status == 422
+    }
+
+    /// The failure recorded for a report spooled because the agent is stopping.
+    static let stopping = DeliveryFailure(status: nil, message: "agent stopping", retryable: true)
 }
 
 /// Delivers host reports to the hub. Implementations are used from one thread and need not be thread-safe.
@@ -29,22 +38,21 @@ public protocol ReportTransport: AnyObject {
     func send(_ report: HostReport) throws(DeliveryFailure) -> HostReportResponse?
 }
 
-/// Where a report goes when it could not be delivered before the next one was due.
+/// Where a report goes when it could not be delivered before the next one was due, and where the run loop
+/// replays them from, oldest first, before the live report (agent-protocol 4 and 9.3). `DiskReportSpool` keeps
+/// them across restarts, `MemoryReportSpool` when no spool directory is usable.
 ///
-/// This is the seam for the durable spool (agent-protocol 4, section 9 item 3): a spool keeps the report and
-/// the run loop replays the oldest first before the live one. Until then, `DiscardingReportStore` drops it.
+/// A store that only collects (a test double) gets the defaults: nothing to replay.
 public protocol UndeliveredReportStore: AnyObject {
+    /// Keeps a report for a later replay (bounded: the oldest is dropped when full).
     func keep(_ report: HostReport, failure: DeliveryFailure)
+    /// Up to `limit` kept reports, oldest (smallest `sequenceId`) first.
+    func oldest(limit: Int) -> [HostReport]
+    /// Forgets a kept report: it was delivered (2xx) or permanently refused.
+    func remove(_ report: HostReport)
 }
 
-/// Drops undelivered reports (no spool yet): the next report carries fresh values and cumulative counters, so
-/// the hub loses only the intermediate points.
-public final class DiscardingReportStore: UndeliveredReportStore {
-    let logger: Logger
-
-    public init(logger: Logger) { self.logger = logger }
-
-    public func keep(_ report: HostReport, failure: DeliveryFailure) {
-        logger.debug("undelivered report dropped", ["sequenceId": report.sequenceId ?? "", "error": "\(failure)"])
-    }
+extension UndeliveredReportStore {
+    public func oldest(limit: Int) -> [HostReport] { [] }
+    public func remove(_ report: HostReport) {}
 }

@@ -215,7 +215,7 @@ public struct HostReport: Codable, Sendable, Equatable {
         public var additional: [String: Double]?
         public var smart: [SMARTDisk]?
         /// Why no temperature could be read, when none was (an addition to the Pulse 5 format): for example
-        /// `vm-no-hwmon`, `container-no-sys`, `no-known-chip`. Absent when temperatures were found.
+        /// `no-sysfs` (a container without /sys), `vm-no-hwmon`, `no-hwmon`, `no-known-chip`. Absent when temperatures were found.
         public var temperatureUnavailableReason: String?
 
         public init(temperatureCelsius: [String: Double]? = nil, fanRpm: [String: Double]? = nil,

@@ -6,12 +6,17 @@ public enum DiskUsage {
     public struct Outcome: Sendable, Equatable {
         public var disks: [HostReport.Disk]
         public var statFailures: [String]
+        /// Mountpoints whose `statvfs` just timed out (`StatfsTimeout.isNew`): warn once about each.
+        public var timedOut: [String] = []
+        /// Mountpoints skipped because an earlier `statvfs` of theirs is still blocked.
+        public var stillHung: [String] = []
     }
 
     /// Applies, in order: one entry per mountpoint (the last mount is the visible one), the user's exclusions,
     /// the type and mountpoint skip rules (before `statvfs`, so a hung network mount is never touched),
-    /// `statvfs` (failures and empty filesystems dropped), ZFS pool aggregation, and deduplication by
-    /// `device:totalBytes` keeping the shortest mountpoint (bind mounts). The result is sorted by mountpoint.
+    /// `statvfs` (failures, `StatfsWatchdog` timeouts and empty filesystems dropped), ZFS pool aggregation, and
+    /// deduplication by `device:totalBytes` keeping the shortest mountpoint (bind mounts). The result is sorted
+    /// by mountpoint.
     public static func disks(mounts: [MountInfo], exclusions: ExclusionPatterns,
                              stat: (MountInfo) throws -> FilesystemStats) -> Outcome {
         var order: [String] = []
@@ -23,6 +28,8 @@ public enum DiskUsage {
         var disks: [HostReport.Disk] = []
         var zfsDatasets: [(mount: MountInfo, stats: FilesystemStats)] = []
         var failures: [String] = []
+        var timedOut: [String] = []
+        var stillHung: [String] = []
         for mountpoint in order {
             guard let mount = byMountpoint[mountpoint] else { continue }
             if exclusions.excludes(mount.mountpoint, mount.source) { continue }
@@ -31,6 +38,9 @@ public enum DiskUsage {
             let stats: FilesystemStats
             do {
                 stats = try stat(mount)
+            } catch let timeout as StatfsTimeout {
+                if timeout.isNew { timedOut.append(mount.mountpoint) } else { stillHung.append(mount.mountpoint) }
+                continue
             } catch {
                 failures.append("\(mount.mountpoint): \(error)")
                 continue
@@ -45,7 +55,7 @@ public enum DiskUsage {
         }
         disks += zfsPools(zfsDatasets)
         return Outcome(disks: deduplicated(disks).sorted { ($0.mountpoint ?? "") < ($1.mountpoint ?? "") },
-                       statFailures: failures)
+                       statFailures: failures, timedOut: timedOut, stillHung: stillHung)
     }
 
     /// One disk entry, with usage computed as `df` does: used = total − free, usage = used / (used + available).

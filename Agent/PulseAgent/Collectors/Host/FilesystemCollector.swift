@@ -1,7 +1,8 @@
 import PulseCommon
 
 /// `disks` from `<procfs>/1/mountinfo` (else `<procfs>/self/mountinfo`), measured with `statvfs` on
-/// `<rootfs>/<mountpoint>`. The filtering is `DiskUsage`'s.
+/// `<rootfs>/<mountpoint>`. The filtering is `DiskUsage`'s. The agent guards `statvfs` with a `StatfsWatchdog`
+/// (2 s per mount): a mount that times out is skipped, with one warning naming it, until it answers again.
 public struct FilesystemCollector: HostCollector {
     public let name = "host.disks"
     let exclusions: ExclusionPatterns
@@ -23,6 +24,14 @@ public struct FilesystemCollector: HostCollector {
         let statvfs = context.system.filesystemStats
         let outcome = DiskUsage.disks(mounts: mounts, exclusions: exclusions) { mount in
             try statvfs(fs.rootPath(mount.mountpoint))
+        }
+        for mountpoint in outcome.timedOut {
+            context.logger.warn("filesystem did not answer statvfs in time; skipping it until it responds",
+                                ["collector": name, "mountpoint": mountpoint])
+        }
+        if !outcome.stillHung.isEmpty {
+            context.logger.debug("still skipping filesystems whose statvfs is blocked",
+                                 ["collector": name, "mountpoints": outcome.stillHung.joined(separator: ",")])
         }
         if !outcome.statFailures.isEmpty {
             context.logger.debug("some filesystems could not be measured",
