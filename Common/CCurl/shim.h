@@ -9,3 +9,5 @@ static inline CURLcode ccurl_setopt_datafn(CURL *c, CURLoption o, ccurl_data_cb 
 static inline CURLcode ccurl_getinfo_long(CURL *c, CURLINFO i, long *v) { return curl_easy_getinfo(c, i, v); }
 static inline CURLcode ccurl_getinfo_double(CURL *c, CURLINFO i, double *v) { return curl_easy_getinfo(c, i, v); }
 static inline CURLcode ccurl_getinfo_str(CURL *c, CURLINFO i, char **v) { return curl_easy_getinfo(c, i, v); }
+typedef CURLcode (*ccurl_sslctx_cb)(CURL *, void *, void *);
+static inline CURLcode ccurl_setopt_sslctxfn(CURL *c, CURLoption o, ccurl_sslctx_cb f) { return curl_easy_setopt(c, o, f); }

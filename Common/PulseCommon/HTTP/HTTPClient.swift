@@ -1,4 +1,5 @@
 import CCurl
+import COpenSSL
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -21,10 +22,13 @@ public struct HTTPClientRequest: Sendable {
     public var insecureSkipVerify: Bool
     /// A PEM bundle of trusted CAs.
     public var caFile: String?
+    /// Accept only a server certificate whose DER encoding has this SHA-256 (checked during the handshake, before
+    /// anything is sent); replaces chain verification.
+    public var pinnedCertificateSHA256: [UInt8]?
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeout: Duration = .seconds(15), unixSocketPath: String? = nil, pathAsIs: Bool = false,
-                insecureSkipVerify: Bool = false, caFile: String? = nil) {
+                insecureSkipVerify: Bool = false, caFile: String? = nil, pinnedCertificateSHA256: [UInt8]? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -34,6 +38,7 @@ public struct HTTPClientRequest: Sendable {
         self.pathAsIs = pathAsIs
         self.insecureSkipVerify = insecureSkipVerify
         self.caFile = caFile
+        self.pinnedCertificateSHA256 = pinnedCertificateSHA256
     }
 }
 
@@ -123,6 +128,17 @@ public final class HTTPClient {
             ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
         }
         if let caFile = request.caFile { ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile) }
+        let pin = request.pinnedCertificateSHA256.map(CertificatePin.init)
+        if let pin {
+            // OpenSSL calls `verifyPinnedCertificate` instead of its chain verification, during the handshake,
+            // before anything (the token) is sent. A resumed TLS session would skip it: no session cache.
+            ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+            ccurl_setopt_long(handle, CURLOPT_SSL_SESSIONID_CACHE, 0)
+            ccurl_setopt_sslctxfn(handle, CURLOPT_SSL_CTX_FUNCTION, curlInstallPin)
+            ccurl_setopt_ptr(handle, CURLOPT_SSL_CTX_DATA, Unmanaged.passUnretained(pin).toOpaque())
+        }
+        defer { withExtendedLifetime(pin) {} }
 
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
         // libcurl adds "Expect: 100-continue" for large bodies, costing a round trip: suppress it.
@@ -147,6 +163,10 @@ public final class HTTPClient {
             code = curl_easy_perform(handle)
         }
         guard code == CURLE_OK else {
+            if let actual = pin?.mismatch {
+                throw HTTPClientError(code: Int(code.rawValue), message: "the server's TLS certificate (SHA-256 "
+                                      + "\(actual)) does not match the pinned fingerprint")
+            }
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             throw HTTPClientError(code: Int(code.rawValue), message: message)
@@ -194,4 +214,33 @@ extension Duration {
         let parts = components
         return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// A certificate pin for one `perform`, and what the server presented when it did not match.
+private final class CertificatePin {
+    let sha256: [UInt8]
+    var mismatch: String?
+    init(_ sha256: [UInt8]) { self.sha256 = sha256 }
+}
+
+/// `CURLOPT_SSL_CTX_FUNCTION`: called for each new TLS connection; routes certificate verification to the pin.
+private func curlInstallPin(_ curl: UnsafeMutableRawPointer?, _ sslContext: UnsafeMutableRawPointer?,
+                            _ pin: UnsafeMutableRawPointer?) -> CURLcode {
+    guard let sslContext, let pin else { return CURLE_SSL_CERTPROBLEM }
+    SSL_CTX_set_cert_verify_callback(OpaquePointer(sslContext), verifyPinnedCertificate, pin)
+    return CURLE_OK
+}
+
+/// Replaces OpenSSL's chain verification: accept exactly the pinned leaf certificate.
+private func verifyPinnedCertificate(_ store: OpaquePointer?, _ argument: UnsafeMutableRawPointer?) -> Int32 {
+    guard let store, let argument, let leaf = X509_STORE_CTX_get0_cert(store) else { return 0 }
+    let pin = Unmanaged<CertificatePin>.fromOpaque(argument).takeUnretainedValue()
+    var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+    var length: UInt32 = 0
+    guard X509_digest(leaf, EVP_sha256(), &digest, &length) == 1 else { return 0 }
+    let actual = Array(digest.prefix(Int(length)))
+    if Crypto.constantTimeEqual(actual, pin.sha256) { return 1 }
+    pin.mismatch = actual.hexString
+    X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED)
+    return 0
 }

@@ -1,6 +1,7 @@
 import COpenSSL
 
-/// Hashes, MACs and random bytes from OpenSSL 3; the only file that imports it.
+/// Hashes, MACs and random bytes from OpenSSL 3. (OpenSSL is imported here and, for certificate pinning inside
+/// libcurl's handshake, in `HTTPClient.swift`.)
 public enum Crypto {
     /// SHA-256 digest.
     public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] { digest(EVP_sha256(), Array(data)) }
