@@ -69,7 +69,7 @@ public enum DiskUsage {
     }
 
     /// One entry per ZFS pool (pool = dataset name up to the first `/`), from the largest dataset's `statvfs`
-    /// (the reference's fallback when `zpool` is unavailable; pool-level figures from `zpool list` come later),
+    /// (the reference's fallback when `zpool` is unavailable; `FilesystemCollector` refines them with `zpool list`),
     /// at the shallowest dataset mountpoint.
     static func zfsPools(_ datasets: [(mount: MountInfo, stats: FilesystemStats)]) -> [HostReport.Disk] {
         var pools: [String: [(mount: MountInfo, stats: FilesystemStats)]] = [:]

@@ -37,6 +37,22 @@ public struct FilesystemCollector: HostCollector {
             context.logger.debug("some filesystems could not be measured",
                                  ["collector": name, "failures": outcome.statFailures.joined(separator: "; ")])
         }
-        report.disks = outcome.disks
+        report.disks = Self.withPoolFigures(outcome.disks, context: context, collector: name)
+    }
+
+    /// ZFS pool entries refined with `zpool list` when the tool exists (10 s timeout); unchanged otherwise.
+    static func withPoolFigures(_ disks: [HostReport.Disk], context: CollectContext, collector: String) -> [HostReport.Disk] {
+        let pools = disks.filter { $0.type == "zfs" }.compactMap(\.device)
+        guard !pools.isEmpty, let zpool = context.commands.locate("zpool") else { return disks }
+        let command = Command(zpool, ["list", "-Hp", "-o", "name,size,allocated,free"] + pools, timeout: .seconds(10))
+        guard let result = try? context.commands.run(command), result.exitStatus == 0 else {
+            context.logger.debug("zpool list failed; using dataset figures for ZFS pools", ["collector": collector])
+            return disks
+        }
+        let figures = ZpoolList.parse(result.standardOutput)
+        return disks.map { disk in
+            guard disk.type == "zfs", let device = disk.device, let pool = figures[device] else { return disk }
+            return ZpoolList.refine(disk, with: pool)
+        }
     }
 }
