@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import PulseCommon
 import Synchronization
 
 /// The agent's counters and gauges for `/metrics` and `/readyz`, updated by the host module, the collectors and
@@ -124,57 +125,5 @@ public final class AgentMetrics: Sendable {
                   "Unix time of the last successful remote-config fetch (0: none).",
                   state.remoteConfigSuccess?.timeIntervalSince1970 ?? 0)
         return out.text
-    }
-}
-
-/// Builds Prometheus text exposition format 0.0.4.
-struct PrometheusText {
-    private(set) var text = ""
-
-    mutating func counter(_ name: String, _ help: String, _ value: Double) {
-        family(name, help, type: "counter", [([:], value)])
-    }
-
-    mutating func gauge(_ name: String, _ help: String, _ value: Double) {
-        family(name, help, type: "gauge", [([:], value)])
-    }
-
-    mutating func gauge(_ name: String, _ help: String, _ samples: [([String: String], Double)]) {
-        family(name, help, type: "gauge", samples)
-    }
-
-    private mutating func family(_ name: String, _ help: String, type: String,
-                                 _ samples: [([String: String], Double)]) {
-        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-        for (labels, value) in samples {
-            text += name
-            if !labels.isEmpty {
-                text += "{" + labels.keys.sorted().map { "\($0)=\"\(Self.escape(labels[$0] ?? ""))\"" }
-                    .joined(separator: ",") + "}"
-            }
-            text += " " + Self.format(value) + "\n"
-        }
-    }
-
-    /// Label values escape `\`, `"` and newlines.
-    static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    /// Integers without a fraction, everything else as Swift prints a `Double` (which Prometheus parses).
-    static func format(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
     }
 }

@@ -11,42 +11,42 @@ public struct PrometheusExposition: Sendable {
 
     /// The whole page.
     public func render(now: Date = Date()) -> String {
-        var page = Page()
+        var page = PrometheusText()
         renderHub(&page)
         renderHosts(&page, now: now)
         return page.text
     }
 
-    private func renderHub(_ page: inout Page) {
-        page.family("pulse_hub_info", "gauge", "Build information of this hub.")
+    private func renderHub(_ page: inout PrometheusText) {
+        page.header("pulse_hub_info", "Build information of this hub.", type: "gauge")
         page.sample("pulse_hub_info", ["version": PulseVersion.current], 1)
 
         let stats = store.stats()
-        page.family("pulse_metrics_store_queue_samples", "gauge", "Samples waiting for the metrics writer.")
+        page.header("pulse_metrics_store_queue_samples", "Samples waiting for the metrics writer.", type: "gauge")
         page.sample("pulse_metrics_store_queue_samples", [:], Double(stats.bufferSize))
-        page.family("pulse_metrics_store_writes_total", "counter", "Samples accepted by the metrics store.")
+        page.header("pulse_metrics_store_writes_total", "Samples accepted by the metrics store.", type: "counter")
         page.sample("pulse_metrics_store_writes_total", [:], Double(stats.totalWrites))
-        page.family("pulse_metrics_store_rejected_total", "counter", "Samples refused because the write queue was full.")
+        page.header("pulse_metrics_store_rejected_total", "Samples refused because the write queue was full.", type: "counter")
         page.sample("pulse_metrics_store_rejected_total", [:], Double(stats.rejectedBusy))
-        page.family("pulse_metrics_store_expired_total", "counter", "Samples dropped as older than raw retention.")
+        page.header("pulse_metrics_store_expired_total", "Samples dropped as older than raw retention.", type: "counter")
         page.sample("pulse_metrics_store_expired_total", [:], Double(stats.droppedExpired))
-        page.family("pulse_metrics_store_values", "gauge", "Values stored per tier.")
+        page.header("pulse_metrics_store_values", "Values stored per tier.", type: "gauge")
         for (tier, count) in [("raw", stats.rawCount), ("minute", stats.minuteCount), ("hourly", stats.hourlyCount),
                               ("daily", stats.dailyCount)] {
             page.sample("pulse_metrics_store_values", ["tier": tier], Double(count))
         }
-        page.family("pulse_metrics_store_series", "gauge", "Distinct series in the metrics store.")
+        page.header("pulse_metrics_store_series", "Distinct series in the metrics store.", type: "gauge")
         page.sample("pulse_metrics_store_series", [:], Double(stats.seriesCount))
-        page.family("pulse_metrics_store_database_bytes", "gauge", "Size of the metrics database.")
+        page.header("pulse_metrics_store_database_bytes", "Size of the metrics database.", type: "gauge")
         page.sample("pulse_metrics_store_database_bytes", [:], Double(stats.databaseBytes))
 
         let requests = http.snapshot()
-        page.family("pulse_http_requests_total", "counter", "HTTP requests answered, by route, method and status.")
+        page.header("pulse_http_requests_total", "HTTP requests answered, by route, method and status.", type: "counter")
         for (key, series) in requests {
             page.sample("pulse_http_requests_total", ["route": key.route, "method": key.method, "code": String(key.code)],
                         Double(series.count))
         }
-        page.family("pulse_http_request_duration_seconds", "histogram", "Time to answer HTTP requests, by route.")
+        page.header("pulse_http_request_duration_seconds", "Time to answer HTTP requests, by route.", type: "histogram")
         var merged: [String: (count: UInt64, sum: Double, buckets: [UInt64])] = [:]
         for (key, series) in requests {
             let name = key.route + "\u{1F}" + key.method
@@ -61,7 +61,7 @@ public struct PrometheusExposition: Sendable {
             let parts = name.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
             let labels = ["route": parts[0], "method": parts.count > 1 ? parts[1] : ""]
             for (index, bound) in HTTPMetrics.bounds.enumerated() {
-                page.sample("pulse_http_request_duration_seconds_bucket", labels.merging(["le": Page.number(bound)]) { a, _ in a },
+                page.sample("pulse_http_request_duration_seconds_bucket", labels.merging(["le": PrometheusText.format(bound)]) { a, _ in a },
                             Double(entry.buckets[index]))
             }
             page.sample("pulse_http_request_duration_seconds_bucket", labels.merging(["le": "+Inf"]) { a, _ in a }, Double(entry.count))
@@ -70,9 +70,9 @@ public struct PrometheusExposition: Sendable {
         }
     }
 
-    private func renderHosts(_ page: inout Page, now: Date) {
+    private func renderHosts(_ page: inout PrometheusText, now: Date) {
         let hosts = registry.all()
-        page.family("pulse_hosts", "gauge", "Host agents known to the hub, by status.")
+        page.header("pulse_hosts", "Host agents known to the hub, by status.", type: "gauge")
         let online = hosts.filter { $0.status(now: now) == "online" }.count
         page.sample("pulse_hosts", ["status": "online"], Double(online))
         page.sample("pulse_hosts", ["status": "offline"], Double(hosts.count - online))
@@ -137,45 +137,8 @@ public struct PrometheusExposition: Sendable {
             }
         }
         for family in families {
-            page.family(family.name, family.type, family.help)
+            page.header(family.name, family.help, type: family.type)
             for row in family.rows { page.sample(family.name, row.labels, row.value) }
-        }
-    }
-
-    /// Text builder with the format's escaping rules.
-    struct Page {
-        var text = ""
-
-        mutating func family(_ name: String, _ type: String, _ help: String) {
-            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-        }
-
-        mutating func sample(_ name: String, _ labels: [String: String], _ value: Double) {
-            text += name
-            if !labels.isEmpty {
-                text += "{" + labels.keys.sorted().map { "\($0)=\"\(Self.escape(labels[$0]!))\"" }.joined(separator: ",") + "}"
-            }
-            text += " " + Self.number(value) + "\n"
-        }
-
-        static func escape(_ value: String) -> String {
-            var out = ""
-            for character in value {
-                switch character {
-                case "\\": out += "\\\\"
-                case "\"": out += "\\\""
-                case "\n": out += "\\n"
-                default: out.append(character)
-                }
-            }
-            return out
-        }
-
-        static func number(_ value: Double) -> String {
-            if value.isNaN { return "NaN" }
-            if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-            if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-            return String(value)
         }
     }
 }
