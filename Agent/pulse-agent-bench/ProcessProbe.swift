@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PulseCommon
 
 /// Starting, measuring and stopping another process by PID through `/proc`.
 enum ProcessProbe {
@@ -66,20 +67,7 @@ enum ProcessProbe {
     }
 
     /// A loopback port that was free a moment ago.
-    static func freePort() -> UInt16? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        return ok ? UInt16(bigEndian: address.sin_port) : nil
-    }
+    static func freePort() -> UInt16? { try? LoopbackPort.free() }
 
     static func read(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -1,4 +1,5 @@
 import Glibc
+import PulseCommon
 
 /// Something that stopped the bench before or around the load; the message is shown to the user as is.
 struct SetupError: Error, CustomStringConvertible {
@@ -95,27 +96,9 @@ enum Spawn {
         }
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed).
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
     static func freeLoopbackPort() throws(SetupError) -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw SetupError("cannot create a socket: \(String(cString: strerror(errno)))") }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
-        }
-        guard bound == 0 else { throw SetupError("cannot bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
-        var actual = sockaddr_in()
-        var actualLength = length
-        let named = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &actualLength) }
-        }
-        guard named == 0 else { throw SetupError("getsockname failed: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: actual.sin_port))
+        do { return Int(try LoopbackPort.free()) } catch { throw SetupError("no free loopback port: \(error.description)") }
     }
 
     /// Creates a fresh private directory under $TMPDIR (or /tmp).

@@ -34,15 +34,13 @@ struct TLSTests {
         let built = connection.request("GET", "/api/x", userAgent: "ua", timeout: .seconds(3))
         #expect(built.url == "https://hub:7655/api/x" && built.caFile == "/etc/ca.pem" && !built.insecureSkipVerify)
         #expect(Dictionary(uniqueKeysWithValues: built.headers)["X-API-Token"] == "t")
-        if CertificatePinning.isAvailable {
-            var pinned = HTTPClientRequest(url: "https://hub")
-            TLSOptions(insecureSkipVerify: true, pinnedCertificate: CertificateFingerprint(Self.pinHex)).apply(to: &pinned)
-            #expect(!pinned.insecureSkipVerify, "the pin replaces --insecure")
-            #expect(CertificatePinning.pinned(pinned) == CertificateFingerprint(Self.pinHex)?.bytes)
-        }
+        var pinned = HTTPClientRequest(url: "https://hub")
+        TLSOptions(insecureSkipVerify: true, pinnedCertificate: CertificateFingerprint(Self.pinHex)).apply(to: &pinned)
+        #expect(!pinned.insecureSkipVerify, "the pin replaces --insecure")
+        #expect(pinned.pinnedCertificateSHA256 == CertificateFingerprint(Self.pinHex)?.bytes)
     }
 
-    @Test func certificateErrorsSayWhatToDo() {
+    @Test func certificateErrorsSayWhatToDo() throws {
         let problem = "HTTP request failed (60): SSL certificate problem: self-signed certificate"
         #expect(HubConnection(baseURL: "https://h", token: "t").explain(code: 60, problem).contains("pass --cacert FILE"))
         #expect(HubConnection(baseURL: "https://h", token: "t", tls: TLSOptions(caFile: "/ca.pem"))
@@ -71,18 +69,9 @@ struct TLSTests {
         #expect(throws: ConfigurationError.self) { try parse(["--cacert", directory + "/missing.pem"]) }
         #expect(throws: ConfigurationError.self) { try parse(["--fingerprint", "abc", "--url", "https://h"]) }
         #expect(throws: ConfigurationError.self) { try parse(["--fingerprint", Self.pinHex, "--url", "http://h"]) }
-        if CertificatePinning.isAvailable {
-            let config = try parse(["--fingerprint", Self.pinHex, "--url", "https://h", "--insecure"])
-            #expect(config.tls.pinnedCertificate == CertificateFingerprint(Self.pinHex))
-            #expect(config.warnings.contains { $0.contains("--insecure is ignored") })
-        } else {
-            do {
-                _ = try parse(["--fingerprint", Self.pinHex, "--url", "https://h"])
-                Issue.record("expected a refusal: this build cannot pin")
-            } catch {
-                #expect((error as? ConfigurationError)?.message.contains("not supported by this build") == true)
-            }
-        }
+        let config = try parse(["--fingerprint", Self.pinHex, "--url", "https://h", "--insecure"])
+        #expect(config.tls.pinnedCertificate == CertificateFingerprint(Self.pinHex))
+        #expect(config.warnings.contains { $0.contains("--insecure is ignored") })
     }
 
     @Test func redirectsAreRefusedWithAHint() throws {
@@ -146,15 +135,13 @@ struct TLSTests {
         #expect(wrongCA.message.contains("not signed by a CA in --cacert"))
         #expect(try send(TLSOptions(insecureSkipVerify: true)).get() != nil)
 
-        if CertificatePinning.isAvailable {
-            let right = try #require(CertificateFingerprint(try HubServer.fingerprint(of: tls.cert)))
-            let wrong = try #require(CertificateFingerprint(try HubServer.fingerprint(of: other.cert)))
-            #expect(try send(TLSOptions(pinnedCertificate: right)).get() != nil, "the pinned certificate is trusted")
-            guard case .failure(let mismatch) = send(TLSOptions(insecureSkipVerify: true, pinnedCertificate: wrong)) else {
-                Issue.record("a certificate that does not match the pin must be refused, even with --insecure")
-                return
-            }
-            #expect(mismatch.status == nil && mismatch.message.contains("does not match --fingerprint"))
+        let right = try #require(CertificateFingerprint(try HubServer.fingerprint(of: tls.cert)))
+        let wrong = try #require(CertificateFingerprint(try HubServer.fingerprint(of: other.cert)))
+        #expect(try send(TLSOptions(pinnedCertificate: right)).get() != nil, "the pinned certificate is trusted")
+        guard case .failure(let mismatch) = send(TLSOptions(insecureSkipVerify: true, pinnedCertificate: wrong)) else {
+            Issue.record("a certificate that does not match the pin must be refused, even with --insecure")
+            return
         }
+        #expect(mismatch.status == nil && mismatch.message.contains("does not match --fingerprint"))
     }
 }

@@ -255,25 +255,9 @@ final class HubProcess {
 
     // MARK: Processes
 
-    /// A port that was free on 127.0.0.1 a moment ago (bind to port 0, read it back, close).
+    /// A port that was free on 127.0.0.1 a moment ago.
     static func freeLoopbackPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw HarnessError("bind(127.0.0.1:0) failed: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw HarnessError("getsockname failed: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
+        do { return try LoopbackPort.free() } catch { throw HarnessError(error.description) }
     }
 
     /// posix_spawn with stdin from /dev/null, stdout/stderr to files, no inherited descriptors beyond 0–2, and

@@ -30,10 +30,6 @@ extension AgentConfiguration {
             guard config.url.lowercased().hasPrefix("https://") else {
                 throw .invalid("--fingerprint pins the hub's TLS certificate: it needs an https:// --url")
             }
-            guard CertificatePinning.isAvailable else {
-                throw .invalid("--fingerprint is not supported by this build: its HTTP client cannot pin "
-                               + "certificates (use --cacert with the hub's certificate instead)")
-            }
             if config.insecureSkipVerify {
                 config.warnings.append("--insecure is ignored: --fingerprint pins the hub's certificate")
             }

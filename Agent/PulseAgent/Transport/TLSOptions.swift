@@ -23,49 +23,9 @@ public struct TLSOptions: Sendable, Equatable {
         request.caFile = caFile
         if let pin = pinnedCertificate {
             request.insecureSkipVerify = false
-            CertificatePinning.pin(&request, pin)
+            request.pinnedCertificateSHA256 = pin.bytes
         } else {
             request.insecureSkipVerify = insecureSkipVerify
         }
-    }
-}
-
-/// A request that can carry a certificate pin: the seam between the agent and `PulseCommon.HTTPClient`.
-///
-/// `HTTPClientRequest` gets `public var pinnedCertificateSHA256: [UInt8]?` from PulseCommon (enforced during the
-/// TLS handshake with `CURLOPT_SSL_CTX_FUNCTION`; the code is in `Agent/README.md`). Until it does, the default
-/// below stores nothing, `CertificatePinning.isAvailable` is false and `--fingerprint` is refused at start rather
-/// than silently not pinned. Once the stored property exists it satisfies this requirement instead of the
-/// default, and pinning works with no change in the agent.
-protocol CertificatePinnable {
-    var pinnedCertificateSHA256: [UInt8]? { get set }
-}
-
-extension CertificatePinnable {
-    var pinnedCertificateSHA256: [UInt8]? {
-        get { nil }
-        set {}  // no pinning support in this PulseCommon yet: see CertificatePinning.isAvailable
-    }
-}
-
-extension HTTPClientRequest: CertificatePinnable {}
-
-/// Certificate pinning through `CertificatePinnable`.
-enum CertificatePinning {
-    /// Whether the linked HTTP client enforces `pinnedCertificateSHA256`.
-    static let isAvailable: Bool = {
-        var probe = HTTPClientRequest(url: "https://pin.invalid/")
-        pin(&probe, CertificateFingerprint(bytes: [UInt8](repeating: 0, count: 32)))
-        return pinned(probe) != nil
-    }()
-
-    /// Sets the pin (through the protocol, so the stored property is used once it exists).
-    static func pin<Request: CertificatePinnable>(_ request: inout Request, _ fingerprint: CertificateFingerprint) {
-        request.pinnedCertificateSHA256 = fingerprint.bytes
-    }
-
-    /// The pin a request carries.
-    static func pinned<Request: CertificatePinnable>(_ request: Request) -> [UInt8]? {
-        request.pinnedCertificateSHA256
     }
 }

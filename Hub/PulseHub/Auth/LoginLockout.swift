@@ -52,8 +52,9 @@ public final class LoginLockout: Sendable {
         try store.clearLoginFailures(keys: [Self.keys(username: username, ip: ip)[0]])
     }
 
-    /// Clears every lock involving a username or an address.
+    /// Clears every lock involving a username or an address (keys hold usernames lowercased; addresses are
+    /// stored as the server formats them, lowercase for IPv6).
     public func reset(identifier: String) throws -> Int {
-        try store.clearLoginFailures(matching: identifier.lowercased()) + store.clearLoginFailures(matching: identifier)
+        try store.clearLoginFailures(matching: identifier.lowercased())
     }
 }
