@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "pulse-bench", targets: ["pulse-bench"]),
         .executable(name: "pulse-store-bench", targets: ["pulse-store-bench"]),
         .executable(name: "pulse-agent-bench", targets: ["pulse-agent-bench"]),
+        .executable(name: "pulse-report-bench", targets: ["pulse-report-bench"]),
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -30,6 +31,8 @@ let package = Package(
                        providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Common/CCrypt", pkgConfig: "libxcrypt",
                        providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CCairo", path: "Common/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
 
         // Shared by both programs: wire types, scopes, JSON coding, logging, crypto, the HTTP client.
         .target(name: "PulseCommon", dependencies: ["COpenSSL", "CCurl"], path: "Common/PulseCommon",
@@ -45,13 +48,16 @@ let package = Package(
                           path: "Agent/pulse-agent-bench", swiftSettings: swiftSettings),
 
         // The hub.
-        .target(name: "PulseHub", dependencies: ["PulseCommon", "CSQLite", "CMicroHTTPD", "CSystemd", "CCrypt"],
+        .target(name: "PulseHub", dependencies: ["PulseCommon", "CSQLite", "CMicroHTTPD", "CSystemd", "CCrypt", "CCairo"],
                 path: "Hub/PulseHub", swiftSettings: swiftSettings),
         .executableTarget(name: "pulse-hub", dependencies: ["PulseHub"], path: "Hub/pulse-hub",
                           swiftSettings: swiftSettings),
         .executableTarget(name: "pulse-bench", dependencies: ["PulseCommon"], path: "Hub/pulse-bench",
                           swiftSettings: swiftSettings),
         .executableTarget(name: "pulse-store-bench", dependencies: ["PulseHub"], path: "Hub/pulse-store-bench",
+                          swiftSettings: swiftSettings),
+        // Report generation time and size for a 7-day host report (docs/benchmarks.md).
+        .executableTarget(name: "pulse-report-bench", dependencies: ["PulseHub"], path: "Hub/pulse-report-bench",
                           swiftSettings: swiftSettings),
 
         // Tests.

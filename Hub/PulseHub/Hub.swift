@@ -42,7 +42,9 @@ public final class Hub: Sendable {
             state: StateHandlers(registry: registry, tokens: tokens),
             metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention, exposition: exposition),
             auth: AuthHandlers(users: users, sessions: sessions, lockout: LoginLockout(store: store),
-                               limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: configuration.httpsEnabled))
+                               limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: configuration.httpsEnabled),
+            // AUDIT (issue 8): wire `onGenerated` to the audit log here; every generated report must be recorded.
+            reports: ReportHandlers(builder: ReportBuilder(store: metrics, registry: registry), onGenerated: nil))
         let router = Router(routes: Routes.table(handlers), tokens: tokens, sessions: sessions,
                             configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,
                                                                tlsEnabled: configuration.httpsEnabled),

@@ -34,7 +34,7 @@ final class TestHub {
 
     static func handlers(tokens: TokenService, registry: HostRegistry, metrics: any MetricsStore,
                          http: HTTPMetrics = HTTPMetrics(), store: ControlStore, users: UserService,
-                         sessions: SessionService) -> Handlers {
+                         sessions: SessionService, onReport: ReportHandlers.GeneratedHook? = nil) -> Handlers {
         Handlers(system: SystemHandlers(startedAt: Date(), deploymentType: "binary"),
                  tokens: TokenHandlers(tokens: tokens),
                  hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
@@ -42,7 +42,8 @@ final class TestHub {
                  metrics: MetricsHandlers(store: metrics, retention: MetricsRetention(),
                                           exposition: PrometheusExposition(registry: registry, store: metrics, http: http)),
                  auth: AuthHandlers(users: users, sessions: sessions, lockout: LoginLockout(store: store),
-                                    limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: false))
+                                    limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: false),
+                 reports: ReportHandlers(builder: ReportBuilder(store: metrics, registry: registry), onGenerated: onReport))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

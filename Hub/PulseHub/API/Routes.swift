@@ -8,6 +8,7 @@ public struct Handlers: Sendable {
     public let state: StateHandlers
     public let metrics: MetricsHandlers
     public let auth: AuthHandlers
+    public let reports: ReportHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
@@ -52,6 +53,8 @@ public enum Routes {
             Route("POST",   "/api/agents/host/uninstall",          .authenticated, .hostAgentReport,
                   bodyLimit: .kibibytes(16), h.hosts.uninstall),
             Route("DELETE", "/api/agents/host/{id}",               .admin,         .hostAgentManage, h.hosts.delete),
+
+            Route("GET",    "/api/admin/reports/generate",         .admin,         .settingsRead, h.reports.generate),
         ]
     }
 }

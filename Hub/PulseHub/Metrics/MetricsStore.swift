@@ -116,6 +116,8 @@ public protocol MetricsStore: Sendable {
     /// Points for the series of one resource, stitched across tiers, at most about `maxPoints` per series.
     func history(resourceType: String, resourceID: String, metric: String?, start: Int64, end: Int64,
                  maxPoints: Int) throws -> [String: [MetricPoint]]
+    /// The metric names stored for one resource (every series it ever had, empty for an unknown resource).
+    func metricNames(resourceType: String, resourceID: String) -> [String]
     /// Points for every series of a resource type and metric, for charts.
     func history(resourceType: String, metrics: [String], start: Int64, end: Int64,
                  maxPoints: Int) throws -> [String: [String: [MetricPoint]]]

@@ -38,6 +38,12 @@ extension SQLiteMetricsStore {
         return result
     }
 
+    public func metricNames(resourceType: String, resourceID: String) -> [String] {
+        state.withLock { state in
+            (state.seriesByResource[resourceType + "\u{1F}" + resourceID] ?? [:]).keys.sorted()
+        }
+    }
+
     public func history(resourceType: String, metrics: [String], start: Int64, end: Int64,
                         maxPoints: Int) throws -> [String: [String: [MetricPoint]]] {
         let wanted = state.withLock { state -> [Int64: SeriesKey] in
