@@ -91,14 +91,15 @@ public enum CSVReportWriter {
 
     // MARK: Encoding
 
-    /// Rows joined with CRLF, every field quoted when needed.
+    /// Rows joined with CRLF, every field quoted when needed; control characters other than tab, CR and LF (which
+    /// quoting carries) become spaces.
     public static func encode(_ rows: [[String]]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(rows.count * 48)
         for row in rows {
             for (index, field) in row.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                out += Array(quoted(field).utf8)
+                out += Array(quoted(printable(field)).utf8)
             }
             out += [13, 10]
         }
@@ -111,6 +112,14 @@ public enum CSVReportWriter {
             return field
         }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func printable(_ field: String) -> String {
+        guard field.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\t\r\n".unicodeScalars.contains($0) })
+        else { return field }
+        return String(String.UnicodeScalarView(field.unicodeScalars.map {
+            $0.properties.generalCategory == .control && !"\t\r\n".unicodeScalars.contains($0) ? " " : $0
+        }))
     }
 
     /// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`.
