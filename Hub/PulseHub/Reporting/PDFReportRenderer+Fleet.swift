@@ -1,17 +1,18 @@
 import Foundation
+import PulseCommon
 
 /// The fleet report: every host's CPU, memory and disk summary in one table.
 extension PDFReportRenderer {
     public static func render(_ data: FleetReportData) throws(PDFCanvasError) -> [UInt8] {
         let online = data.rows.filter { $0.status == "online" }.count
         let lines = [
-            "Resource: every host (\(data.rows.count) hosts, \(online) online)",
+            "Resource: every host (\(data.rows.count) \(data.rows.count == 1 ? "host" : "hosts"), \(online) online)",
             "Period: " + period(data.start, data.end),
-            "Generated: " + ReportValueFormat.minute(data.generatedAt) + " by Pulse",
+            "Generated: " + ReportValueFormat.minute(data.generatedAt) + " by Pulse " + PulseVersion.current,
         ]
         var items: [Item] = [sectionTitle("Hosts", outline: "Hosts")]
         let header = items.count
-        items.append(tableHeader(FleetTable.columns))
+        items.append(tableHeader(FleetTable.columns, size: 7))
         for (index, row) in data.rows.enumerated() {
             items.append(Item(block: .init(height: FleetTable.rowHeight, repeatsHeader: header)) { canvas, y in
                 FleetTable.drawRow(row, striped: index % 2 == 1, on: canvas, y: y)
@@ -20,9 +21,9 @@ extension PDFReportRenderer {
         if data.rows.isEmpty {
             items.append(paragraph("No hosts are known to this hub."))
         } else {
-            items.append(paragraph("CPU and memory: average, 95th percentile and maximum over the period. "
-                                   + "Disk: the root filesystem (else the fullest) now, and when it fills at its trend.",
-                                   height: 24))
+            items.append(paragraph("CPU and memory: average, 95th percentile and maximum over the period.", height: 16))
+            items.append(paragraph("Disk: the root filesystem (else the fullest) now, and when it fills at its trend.",
+                                   height: 16))
         }
         return try document(title: data.title, subject: "fleet", generatedAt: data.generatedAt, header: lines,
                             items: items)

@@ -129,11 +129,11 @@ public enum PDFReportRenderer {
     }
 
     /// A table's header row: `columns` are (title, right edge or nil for left-aligned at x).
-    static func tableHeader(_ columns: [TableColumn]) -> Item {
+    static func tableHeader(_ columns: [TableColumn], size: Double = 8.5) -> Item {
         Item(block: .init(height: 18)) { canvas, y in
             canvas.fill(.init(x: margin, y: y, width: contentWidth, height: 18), accent)
             for column in columns {
-                canvas.text(column.title, x: column.anchor, y: y + 12.5, size: 8.5, weight: .bold, color: .white,
+                canvas.text(column.title, x: column.anchor, y: y + 12.5, size: size, weight: .bold, color: .white,
                             alignment: column.alignment)
             }
         }
