@@ -184,6 +184,19 @@ import Testing
         #expect(pdf.body.starts(with: Array("%PDF-".utf8)))
     }
 
+    @Test func pdfRenderingIsSafeOnManyThreadsAtOnce() throws {
+        // Request threads render concurrently: cairo and fontconfig must cope.
+        let data = CSVReportWriterTests.data()
+        let results = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let bytes = (try? PDFReportRenderer.render(data)) ?? []
+            let valid = bytes.starts(with: Array("%PDF-".utf8)) && String(decoding: bytes.suffix(16), as: UTF8.self).contains("%%EOF")
+            results.withLock { $0.append(valid ? bytes.count : 0) }
+        }
+        let sizes = results.withLock { $0 }
+        #expect(sizes.count == 8 && sizes.allSatisfy { $0 > 1000 }, "\(sizes)")
+    }
+
     // MARK: PDF, checked with poppler-utils and qpdf
 
     @Test(.enabled(if: ExternalTool.pdfTestsEnabled, ExternalTool.skipReason))
