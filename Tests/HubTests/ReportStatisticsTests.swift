@@ -202,6 +202,21 @@ func points(_ values: [Double], start: Int64 = 1_796_342_400, step: Int64 = 60) 
         #expect(ChartAxis.segments(points([1])).count == 1)
         #expect(ChartAxis.resolution(points([1, 2, 3], step: 60)) == 60)
     }
+
+    @Test func downsamplingKeepsExtremes() {
+        var series = points((0..<1000).map { Double($0 % 10) })
+        series[501].max = 500
+        series[777].min = -5
+        let drawn = ChartAxis.downsample(series, limit: 100)
+        #expect(drawn.count == 100)
+        #expect(drawn.map(\.max).max() == 500)
+        #expect(drawn.map(\.min).min() == -5)
+        #expect(drawn.allSatisfy { abs($0.value - 4.5) < 1e-9 })  // each group of ten averages 0…9
+        #expect(drawn.first?.timestamp == (series[0].timestamp + series[9].timestamp) / 2)
+        #expect(zip(drawn, drawn.dropFirst()).allSatisfy { $0.timestamp < $1.timestamp })
+        #expect(ChartAxis.downsample(series, limit: 2000) == series)
+        #expect(ChartAxis.downsample(points([1, 2, 3]), limit: 1).count == 1)
+    }
 }
 
 @Suite struct ReportLayoutTests {

@@ -18,6 +18,7 @@ public struct ReportHandlers: Sendable {
     }
 
     public func generate(_ context: RequestContext) throws -> HTTPResponse {
+        let started = ContinuousClock.now
         let request: ReportRequest
         do {
             request = try ReportRequest.parse(context.request.queryValue, now: context.now)
@@ -44,6 +45,12 @@ public struct ReportHandlers: Sendable {
         }
         // AUDIT (issue 8): the single call site of the audit hook, after a report was produced.
         onGenerated?(request, context, body.count)
+        let elapsed = ContinuousClock.now - started
+        context.logger.info("report generated", [
+            "resourceType": request.resourceType, "resourceId": request.resourceID, "format": request.format.rawValue,
+            "bytes": String(body.count), "ms": String(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            "requestId": context.requestID,
+        ])
         let filename = Self.filename(resourceID: request.resourceID, date: context.now, format: request.format)
         return HTTPResponse(status: 200, headers: [
             ("Content-Type", request.format.contentType),

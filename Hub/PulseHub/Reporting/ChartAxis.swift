@@ -104,6 +104,23 @@ public enum ChartAxis {
         return result
     }
 
+    /// At most `limit` points for drawing: consecutive points merged in equal groups, each drawn at the middle of
+    /// its time span with the mean of the averages and the group's lowest minimum and highest maximum, so a chart
+    /// no wider than a few hundred points carries no invisible detail (and the PDF stays small) while the band still
+    /// shows every extreme.
+    public static func downsample(_ points: [MetricPoint], limit: Int) -> [MetricPoint] {
+        guard limit > 0, points.count > limit else { return points }
+        let size = (points.count + limit - 1) / limit
+        return stride(from: 0, to: points.count, by: size).map { start in
+            let group = points[start..<min(start + size, points.count)]
+            let first = group.first!, last = group.last!
+            return MetricPoint(timestamp: first.timestamp + (last.timestamp - first.timestamp) / 2,
+                               value: ReportStatistics.mean(group.map(\.value)),
+                               min: group.map { Swift.min($0.min, $0.value) }.min()!,
+                               max: group.map { Swift.max($0.max, $0.value) }.max()!)
+        }
+    }
+
     /// The typical spacing of points in seconds (the median gap), or nil for fewer than two.
     public static func resolution(_ points: [MetricPoint]) -> Int64? {
         guard points.count > 1 else { return nil }

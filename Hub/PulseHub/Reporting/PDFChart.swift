@@ -43,10 +43,17 @@ struct PDFChart {
             return
         }
 
+        // What is drawn: segments broken at gaps, each at most one point per 1.25 pt of width (extremes kept).
+        let segments = ChartAxis.segments(points)
+        let budget = plot.width / 1.25
+        let drawn = segments.map { segment in
+            ChartAxis.downsample(segment, limit: max(2, Int(budget * Double(segment.count) / Double(points.count))))
+        }
+        let bands = drawn.contains { segment in segment.contains { $0.min < $0.value || $0.max > $0.value } }
+
         // Value axis, in a scaled unit for bytes.
-        let bands = series.hasBands
-        let low = bands ? points.map { min($0.min, $0.value) }.min()! : points.map(\.value).min()!
-        let high = bands ? points.map { max($0.max, $0.value) }.max()! : points.map(\.value).max()!
+        let low = drawn.joined().map { min($0.min, $0.value) }.min()!
+        let high = drawn.joined().map { max($0.max, $0.value) }.max()!
         let (divisor, prefix) = metric.unit.isBytes ? ChartAxis.byteDivisor(forMaximum: max(abs(low), abs(high)))
             : (1, "")
         let scale = ChartAxis.valueScale(minimum: low / divisor, maximum: high / divisor, unit: metric.unit)
@@ -78,9 +85,9 @@ struct PDFChart {
         canvas.line(.init(x: plot.x, y: plot.y + plot.height), .init(x: plot.x + plot.width, y: plot.y + plot.height),
                     Self.axisColor, width: 0.7)
 
-        // Data: band, line (broken at gaps), trend.
+        // Data: band, line, trend.
         canvas.clipped(to: plot) {
-            for segment in ChartAxis.segments(points) {
+            for segment in drawn {
                 if bands, segment.count > 1 {
                     let upper = segment.map { PDFCanvas.Point(x: px($0.timestamp), y: py(max($0.max, $0.value))) }
                     let lower = segment.reversed().map { PDFCanvas.Point(x: px($0.timestamp), y: py(min($0.min, $0.value))) }

@@ -31,8 +31,6 @@ public struct ReportSeries: Sendable, Equatable {
     public var projection: CapacityProjection? {
         metric.capacity.map { ReportStatistics.projection(points, capacity: $0) }
     }
-    /// Whether any point carries a spread (the tier kept minimum and maximum per bucket).
-    public var hasBands: Bool { points.contains { $0.min < $0.value || $0.max > $0.value } }
 }
 
 /// Everything a single-resource report shows, gathered before any formatting: CSV and PDF writers are pure
