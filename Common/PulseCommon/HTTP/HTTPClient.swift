@@ -25,6 +25,9 @@ public struct HTTPClientRequest: Sendable {
     /// Accept only a server certificate whose DER encoding has this SHA-256 (checked during the handshake, before
     /// anything is sent); replaces chain verification.
     public var pinnedCertificateSHA256: [UInt8]?
+    /// Fixes where a host name connects (`host:port:address`, libcurl's `CURLOPT_RESOLVE`), so a name checked
+    /// once cannot resolve somewhere else for the connection (DNS rebinding).
+    public var resolve: [String] = []
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeout: Duration = .seconds(15), unixSocketPath: String? = nil, pathAsIs: Bool = false,
@@ -128,6 +131,14 @@ public final class HTTPClient {
             ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
         }
         if let caFile = request.caFile { ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile) }
+        var resolveList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(resolveList) }
+        if !request.resolve.isEmpty {
+            for entry in request.resolve { resolveList = curl_slist_append(resolveList, entry) }
+            ccurl_setopt_slist(handle, CURLOPT_RESOLVE, resolveList)
+            // Never hand the connection to an environment proxy: the checked address must be the one dialled.
+            ccurl_setopt_str(handle, CURLOPT_NOPROXY, "*")
+        }
         let pin = request.pinnedCertificateSHA256.map(CertificatePin.init)
         if let pin {
             // OpenSSL calls `verifyPinnedCertificate` instead of its chain verification, during the handshake,

@@ -8,13 +8,15 @@ public struct Handlers: Sendable {
     public let state: StateHandlers
     public let metrics: MetricsHandlers
     public let auth: AuthHandlers
+    public let security: SecurityHandlers
+    public let audit: AuditHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
 /// `docs/API.md` mirrors this table and a test checks the invariants.
 public enum Routes {
-    /// Public routes allowed to change state (documented in docs/API.md). None yet.
-    public static let publicMutatingAllowlist: Set<String> = ["POST /api/login"]
+    /// Public routes allowed to change state (documented in docs/API.md): login, and checking a bootstrap token.
+    public static let publicMutatingAllowlist: Set<String> = ["POST /api/login", "POST /api/security/validate-bootstrap-token"]
 
     public static func table(_ h: Handlers) -> [Route] {
         [
@@ -38,6 +40,26 @@ public enum Routes {
                   bodyLimit: .kibibytes(16), h.auth.changePassword),
             Route("POST",   "/api/security/reset-lockout",         .admin,         .settingsWrite,
                   bodyLimit: .kibibytes(16), h.auth.resetLockout),
+
+            Route("GET",    "/api/security/status",                .public,        nil, h.security.status),
+            Route("POST",   "/api/security/validate-bootstrap-token", .public,     nil,
+                  bodyLimit: .kibibytes(4), h.security.validateBootstrapToken),
+            Route("POST",   "/api/security/quick-setup",           .setup,         .settingsWrite,
+                  bodyLimit: .kibibytes(16), h.security.quickSetup),
+            Route("GET",    "/api/security/recovery",              .recovery,      .settingsRead, h.security.recoveryStatus),
+            Route("POST",   "/api/security/recovery",              .recovery,      .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.security.recoveryAction),
+            Route("POST",   "/api/security/regenerate-token",      .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.security.regenerateToken),
+
+            Route("GET",    "/api/audit",                          .admin,         .settingsRead, h.audit.list),
+            Route("GET",    "/api/audit/{id}/verify",              .admin,         .settingsRead, h.audit.verify),
+            Route("GET",    "/api/admin/webhooks/audit",           .admin,         .settingsRead, h.audit.webhooks),
+            Route("POST",   "/api/admin/webhooks/audit",           .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(32), h.audit.setWebhooks),
+            Route("PUT",    "/api/admin/webhooks/audit",           .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(32), h.audit.setWebhooks),
+            Route("GET",    "/api/admin/webhooks/audit/deliveries", .admin,        .settingsRead, h.audit.deliveries),
 
             Route("GET",    "/api/security/tokens",                .admin,         .settingsRead, h.tokens.list),
             Route("POST",   "/api/security/tokens",                .admin,         .settingsWrite,

@@ -31,6 +31,21 @@ public struct HubConfiguration: Sendable {
     public var authPassword: String?
     /// Where to serve `/metrics` without authentication (`PULSE_METRICS_ADDR`); off when unset.
     public var metricsAddress: (host: String, port: UInt16)?
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` are believed (`PULSE_TRUSTED_PROXY_CIDRS`).
+    public var trustedProxies: [CIDR] = []
+    /// Networks the security status calls trusted (`PULSE_TRUSTED_NETWORKS`).
+    public var trustedNetworks: [CIDR] = []
+    /// `PULSE_AUDIT_SIGNING_KEY`; a generated key file is used when unset.
+    public var auditSigningKey: String?
+    /// `PULSE_AUDIT_RETENTION_DAYS` (default 90).
+    public var auditRetentionDays = 90
+    /// Private networks audit webhooks may reach (`PULSE_WEBHOOK_ALLOWED_PRIVATE_CIDRS`).
+    public var webhookAllowedPrivate: [CIDR] = []
+    /// `PULSE_AGENT_CONNECT_URL` and `PULSE_PUBLIC_URL`.
+    public var agentConnectURL: String?
+    public var publicURL: String?
+    /// `DISABLE_AUTH` is set: deprecated and ignored, reported by the security status.
+    public var deprecatedDisableAuth = false
 
     /// A configuration problem, with what to do about it.
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -76,7 +91,22 @@ public struct HubConfiguration: Sendable {
         let adminConfigured = !(env["PULSE_AUTH_USER"] ?? "").isEmpty && !(env["PULSE_AUTH_PASS"] ?? "").isEmpty
             || !(env["PROXY_AUTH_SECRET"] ?? "").isEmpty
         let retention = try metricsRetention(env, dataDirectory: dataDirectory)
-        return HubConfiguration(
+        func networks(_ key: String) throws(Problem) -> [CIDR] {
+            let parsed = CIDR.parseList(env[key])
+            guard parsed.invalid.isEmpty else {
+                throw Problem(description: "\(key) has invalid entries \(parsed.invalid.joined(separator: ", ")): use addresses or CIDRs such as 10.0.0.0/8, separated by commas")
+            }
+            return parsed.networks
+        }
+        func url(_ key: String) throws(Problem) -> String? {
+            guard let value = env[key]?.trimmingWhitespace(), !value.isEmpty else { return nil }
+            guard value.hasPrefix("http://") || value.hasPrefix("https://"), value.utf8.count <= 2048,
+                  !value.unicodeScalars.contains(where: { $0.value <= 0x20 }) else {
+                throw Problem(description: "\(key)=\(value) is not an http(s) URL")
+            }
+            return value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
+        var configuration = HubConfiguration(
             dataDirectory: dataDirectory,
             bindHost: env["BACKEND_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0",
             port: UInt16(port), logLevel: logLevel, logFormat: logFormat, httpsEnabled: https,
@@ -93,6 +123,15 @@ public struct HubConfiguration: Sendable {
             authUser: env["PULSE_AUTH_USER"].flatMap { $0.isEmpty ? nil : $0 },
             authPassword: env["PULSE_AUTH_PASS"].flatMap { $0.isEmpty ? nil : $0 },
             metricsAddress: try listenAddress(env["PULSE_METRICS_ADDR"], name: "PULSE_METRICS_ADDR"))
+        configuration.trustedProxies = try networks("PULSE_TRUSTED_PROXY_CIDRS")
+        configuration.trustedNetworks = try networks("PULSE_TRUSTED_NETWORKS")
+        configuration.webhookAllowedPrivate = try networks("PULSE_WEBHOOK_ALLOWED_PRIVATE_CIDRS")
+        configuration.auditSigningKey = env["PULSE_AUDIT_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.auditRetentionDays = try integer("PULSE_AUDIT_RETENTION_DAYS", default: 90, range: 1...36_500)
+        configuration.agentConnectURL = try url("PULSE_AGENT_CONNECT_URL")
+        configuration.publicURL = try url("PULSE_PUBLIC_URL")
+        configuration.deprecatedDisableAuth = !(env["DISABLE_AUTH"] ?? "").isEmpty
+        return configuration
     }
 
     /// `host:port`, `:port` (loopback) or `[v6]:port`; nil when unset or empty.
