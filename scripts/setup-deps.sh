@@ -6,7 +6,7 @@ set -euo pipefail
 # Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool).
 PACKAGES=(curl pkg-config libcrypt-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev)
 if [ "${1:-build}" = "test" ]; then
-    PACKAGES+=(openssl prometheus)
+    PACKAGES+=(openssl prometheus sqlite3)
 fi
 
 missing=()
