@@ -62,6 +62,7 @@ public final class HubServices: Sendable {
         posture.agentConnectURL = configuration.agentConnectURL
         posture.publicURL = configuration.publicURL
         posture.deprecatedDisableAuth = configuration.deprecatedDisableAuth
+        posture.proxyAuth = configuration.proxyAuth
         let authLimiter = RateLimiter(limit: 10, window: 60)
         let handlers = Handlers(
             system: SystemHandlers(startedAt: Date(), deploymentType: configuration.deploymentType),
@@ -78,7 +79,8 @@ public final class HubServices: Sendable {
         router = Router(routes: routes, tokens: tokens, sessions: sessions,
                         configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,
                                                            tlsEnabled: configuration.httpsEnabled,
-                                                           trustedProxies: configuration.trustedProxies),
+                                                           trustedProxies: configuration.trustedProxies,
+                                                           proxyAuth: configuration.proxyAuth),
                         logger: logger.with(component: "http"), metrics: httpMetrics,
                         gate: GateServices(setup: setup, recovery: recovery, rateLimits: rateLimits, audit: audit))
     }

@@ -11,11 +11,15 @@ public struct RouterConfiguration: Sendable {
     public var defaultBodyLimit = 16 * 1024
     /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` are believed (`PULSE_TRUSTED_PROXY_CIDRS`).
     public var trustedProxies: [CIDR] = []
+    /// Reverse-proxy authentication, when configured.
+    public var proxyAuth: ProxyAuthConfiguration?
 
-    public init(allowedOrigins: [String] = [], tlsEnabled: Bool = false, trustedProxies: [CIDR] = []) {
+    public init(allowedOrigins: [String] = [], tlsEnabled: Bool = false, trustedProxies: [CIDR] = [],
+                proxyAuth: ProxyAuthConfiguration? = nil) {
         self.allowedOrigins = allowedOrigins
         self.tlsEnabled = tlsEnabled
         self.trustedProxies = trustedProxies
+        self.proxyAuth = proxyAuth
     }
 }
 
@@ -207,9 +211,19 @@ public final class Router: HTTPResponder {
         return response
     }
 
+    /// For proxy-authenticated writes (no CSRF token exists): a browser's `Origin`, when sent, must name this host.
+    static func sameOrigin(_ request: HTTPRequest) -> Bool {
+        guard let origin = request.header("Origin") else { return true }
+        guard let host = request.header("X-Forwarded-Host") ?? request.header("Host"),
+              let components = URLComponents(string: origin), let originHost = components.host else { return false }
+        let originAuthority = originHost + (components.port.map { ":\($0)" } ?? "")
+        return originAuthority.lowercased() == host.lowercased()
+            || originHost.lowercased() == host.split(separator: ":").first.map(String.init)?.lowercased() && components.port == nil
+    }
+
     /// Whether the request carries any credential this route would read.
     private func hasCredentials(_ request: HTTPRequest, route: Route) -> Bool {
-        request.header("X-API-Token") != nil || request.header("Authorization") != nil
+        request.header("X-Proxy-Secret") != nil || request.header("X-API-Token") != nil || request.header("Authorization") != nil
             || (route.allowsQueryToken && request.queryValue("token") != nil) || Self.cookie("pulse_session", in: request) != nil
     }
 
@@ -225,6 +239,19 @@ public final class Router: HTTPResponder {
     /// a request carrying a token header is judged by that token alone, never by a cookie next to it. Without a
     /// token, the `pulse_session` cookie.
     private func authenticate(_ request: HTTPRequest, route: Route) throws(APIError) -> Principal {
+        if let proxyAuth = configuration.proxyAuth, request.header("X-Proxy-Secret") != nil {
+            // Only from the configured proxies when there are any: the secret must not be guessable from anywhere.
+            if !configuration.trustedProxies.isEmpty,
+               !(IPAddress(request.clientAddress).map(clientResolver.isTrusted) ?? false) {
+                throw APIError(status: 401, code: "invalid_proxy_secret", message: "Proxy authentication failed")
+            }
+            if let user = try proxyAuth.authenticate(header: request.header) {
+                if route.isMutating, !Self.sameOrigin(request) {
+                    throw APIError.forbidden("csrf_failed", "Cross-site request refused: Origin does not match the host")
+                }
+                return Principal(kind: .proxy(username: user.username), isAdmin: user.isAdmin)
+            }
+        }
         let hasTokenHeader = request.header("X-API-Token") != nil || request.header("Authorization") != nil
         if !hasTokenHeader, !(route.allowsQueryToken && request.queryValue("token") != nil),
            let sessions, let cookie = Self.cookie("pulse_session", in: request) {

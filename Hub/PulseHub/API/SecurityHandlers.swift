@@ -11,6 +11,7 @@ public struct SecurityHandlers: Sendable {
         public var agentConnectURL: String?
         public var publicURL: String?
         public var deprecatedDisableAuth = false
+        public var proxyAuth: ProxyAuthConfiguration?
 
         public init() {}
     }
@@ -49,8 +50,8 @@ public struct SecurityHandlers: Sendable {
             "isPrivateNetwork": .bool(isPrivate),
             "isTrustedNetwork": .bool(client.map { address in posture.trustedNetworks.contains { $0.contains(address) } } ?? false),
             "publicAccess": .bool(!isPrivate),
-            "hasProxyAuth": .bool(false),
-            "proxyAuthLogoutURL": .string(""),
+            "hasProxyAuth": .bool(posture.proxyAuth != nil),
+            "proxyAuthLogoutURL": .string(posture.proxyAuth?.logoutURL ?? ""),
             "proxyAuthUsername": .string(""),
             "proxyAuthIsAdmin": .bool(false),
             "oidcUsername": .string(""),
@@ -60,6 +61,10 @@ public struct SecurityHandlers: Sendable {
             "setupRequired": .bool(setup.isOpen),
         ]
         if authenticated {
+            if case .proxy(let username)? = principal?.kind {
+                body["proxyAuthUsername"] = .string(username)
+                body["proxyAuthIsAdmin"] = .bool(principal?.isAdmin ?? false)
+            }
             if let token = principal?.token {
                 body["apiTokenHint"] = .string(token.hint)
                 body["tokenScopes"] = .array(token.scopes.map { .string($0.rawValue) })

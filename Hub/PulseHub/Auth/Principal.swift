@@ -11,6 +11,8 @@ public struct Principal: Sendable {
         case recoveryToken
         /// A direct loopback request: the recovery endpoint, or any route while recovery mode is on.
         case loopback
+        /// A user authenticated by the reverse proxy (`X-Proxy-Secret`).
+        case proxy(username: String)
     }
 
     public let kind: Kind
@@ -43,6 +45,7 @@ public struct Principal: Sendable {
         case .bootstrap: return "bootstrap"
         case .recoveryToken: return "recovery-token"
         case .loopback: return "local-recovery"
+        case .proxy(let username): return username
         }
     }
 
@@ -54,6 +57,7 @@ public struct Principal: Sendable {
         case .bootstrap: return "bootstrap_token"
         case .recoveryToken: return "recovery_token"
         case .loopback: return "loopback_recovery"
+        case .proxy: return "proxy"
         }
     }
 }

@@ -46,6 +46,8 @@ public struct HubConfiguration: Sendable {
     public var publicURL: String?
     /// `DISABLE_AUTH` is set: deprecated and ignored, reported by the security status.
     public var deprecatedDisableAuth = false
+    /// Reverse-proxy authentication (`PROXY_AUTH_*`); nil when `PROXY_AUTH_SECRET` is unset.
+    public var proxyAuth: ProxyAuthConfiguration?
 
     /// A configuration problem, with what to do about it.
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -131,6 +133,16 @@ public struct HubConfiguration: Sendable {
         configuration.agentConnectURL = try url("PULSE_AGENT_CONNECT_URL")
         configuration.publicURL = try url("PULSE_PUBLIC_URL")
         configuration.deprecatedDisableAuth = !(env["DISABLE_AUTH"] ?? "").isEmpty
+        if let secret = env["PROXY_AUTH_SECRET"], !secret.isEmpty {
+            guard secret.utf8.count >= 16 else {
+                throw Problem(description: "PROXY_AUTH_SECRET is too short: use at least 16 random characters")
+            }
+            func value(_ key: String) -> String? { env[key].flatMap { $0.trimmingWhitespace().isEmpty ? nil : $0.trimmingWhitespace() } }
+            configuration.proxyAuth = ProxyAuthConfiguration(
+                secret: secret, userHeader: value("PROXY_AUTH_USER_HEADER"), roleHeader: value("PROXY_AUTH_ROLE_HEADER"),
+                roleSeparator: value("PROXY_AUTH_ROLE_SEPARATOR") ?? "|", adminRole: value("PROXY_AUTH_ADMIN_ROLE"),
+                logoutURL: try url("PROXY_AUTH_LOGOUT_URL"))
+        }
         return configuration
     }
 
@@ -176,5 +188,47 @@ public struct HubConfiguration: Sendable {
             field.apply(&retention, .seconds(value * field.unit))
         }
         return retention
+    }
+}
+
+/// Authentication by a reverse proxy (hub-api section 2.1): the proxy proves itself with `X-Proxy-Secret` and names
+/// the user (and optionally roles) in headers.
+public struct ProxyAuthConfiguration: Sendable {
+    public var secret: String
+    public var userHeader: String?
+    public var roleHeader: String?
+    public var roleSeparator: String
+    public var adminRole: String?
+    public var logoutURL: String?
+
+    public init(secret: String, userHeader: String? = nil, roleHeader: String? = nil, roleSeparator: String = "|",
+                adminRole: String? = nil, logoutURL: String? = nil) {
+        self.secret = secret
+        self.userHeader = userHeader
+        self.roleHeader = roleHeader
+        self.roleSeparator = roleSeparator
+        self.adminRole = adminRole
+        self.logoutURL = logoutURL
+    }
+
+    /// The proxied user for a request, or nil when it carries no proxy secret. Throws when the secret is wrong
+    /// (compared in constant time) or the user header is required but empty.
+    public func authenticate(header: (String) -> String?) throws(APIError) -> (username: String, isAdmin: Bool)? {
+        guard let presented = header("X-Proxy-Secret") else { return nil }
+        guard Crypto.constantTimeEqual(Crypto.sha256(Array(presented.utf8)), Crypto.sha256(Array(secret.utf8))) else {
+            throw APIError(status: 401, code: "invalid_proxy_secret", message: "Proxy authentication failed")
+        }
+        var username = "proxy-user"
+        if let userHeader {
+            guard let named = header(userHeader)?.trimmingWhitespace(), !named.isEmpty, named.utf8.count <= 256 else {
+                throw APIError(status: 401, code: "proxy_user_missing", message: "Proxy authentication failed: no user name")
+            }
+            username = named
+        }
+        var isAdmin = true
+        if let roleHeader, let adminRole, let roles = header(roleHeader) {
+            isAdmin = roles.components(separatedBy: roleSeparator).contains { $0.trimmingWhitespace() == adminRole }
+        }
+        return (username, isAdmin)
     }
 }
