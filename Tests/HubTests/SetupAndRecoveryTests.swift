@@ -172,6 +172,19 @@ import Testing
         #expect(hub.send("POST", "/api/security/regenerate-token", token: try hub.token([.settingsRead])).status == 403)
     }
 
+    @Test func validateTokenIsRateLimitedAndApplyRestartIsANoOp() throws {
+        let hub = try TestHub()
+        let admin = try hub.token([.settingsWrite])
+        var statuses: [Int] = []
+        for _ in 0..<11 {
+            statuses.append(send(hub, "POST", "/api/security/validate-token", headers: ["X-API-Token": admin],
+                                 body: #"{"token":"guess"}"#).status)
+        }
+        #expect(statuses.prefix(10).allSatisfy { $0 == 200 } && statuses.last == 429, "\(statuses)")
+        let restart = send(hub, "POST", "/api/security/apply-restart", headers: ["X-API-Token": admin], body: "{}")
+        #expect(restart.status == 200 && restart.object["requiresRestart"] as? Bool == false)
+    }
+
     @Test func securityStatusFields() throws {
         let hub = try TestHub(environment: ["PULSE_TRUSTED_NETWORKS": "198.51.100.0/24"])
         _ = try hub.services.prepareFirstRun()

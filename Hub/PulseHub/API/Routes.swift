@@ -49,6 +49,8 @@ public enum Routes {
             Route("GET",    "/api/security/recovery",              .recovery,      .settingsRead, h.security.recoveryStatus),
             Route("POST",   "/api/security/recovery",              .recovery,      .settingsWrite,
                   bodyLimit: .kibibytes(4), h.security.recoveryAction),
+            Route("POST",   "/api/security/apply-restart",         .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.security.applyRestart),
             Route("POST",   "/api/security/regenerate-token",      .admin,         .settingsWrite,
                   bodyLimit: .kibibytes(4), h.security.regenerateToken),
 
@@ -66,7 +68,7 @@ public enum Routes {
                   bodyLimit: .kibibytes(16), h.tokens.create),
             Route("DELETE", "/api/security/tokens/{id}",           .admin,         .settingsWrite, h.tokens.revoke),
             Route("POST",   "/api/security/validate-token",        .admin,         .settingsWrite,
-                  bodyLimit: .kibibytes(16), h.tokens.validate),
+                  bodyLimit: .kibibytes(16), h.security.validateToken),
 
             Route("POST",   "/api/agents/host/report",             .authenticated, .hostAgentReport,
                   bodyLimit: .kibibytes(256), h.hosts.report),

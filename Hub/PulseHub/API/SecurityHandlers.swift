@@ -242,6 +242,12 @@ public struct SecurityHandlers: Sendable {
         }
     }
 
+    /// The reference restarts the service so new credentials apply; here they apply at once, so this only says so.
+    public func applyRestart(_ context: RequestContext) throws -> HTTPResponse {
+        .json(object: ["success": .bool(true), "requiresRestart": .bool(false),
+                       "message": .string("No restart needed: security settings take effect immediately")])
+    }
+
     // MARK: Tokens
 
     struct RegenerateRequest: Decodable {
@@ -272,7 +278,22 @@ public struct SecurityHandlers: Sendable {
                               "message": .string("Token regenerated. Store the new value now: it is shown only once. Other tokens are unchanged.")])
     }
 
-    private func admitAuthAttempt(_ context: RequestContext) throws {
+    struct ValidateTokenRequest: Decodable {
+        let token: String?
+    }
+
+    /// `{token}` → `{valid,message}`; counts against the auth limiter, so it cannot be used to test tokens quickly.
+    public func validateToken(_ context: RequestContext) throws -> HTTPResponse {
+        try admitAuthAttempt(context)
+        let body = try context.decode(ValidateTokenRequest.self)
+        guard let raw = body.token?.trimmingWhitespace(), !raw.isEmpty else {
+            throw APIError.badRequest("missing_token", "token is required")
+        }
+        let valid = tokens.authenticate(raw, now: context.now) != nil
+        return .json(object: ["valid": .bool(valid), "message": .string(valid ? "Token is valid" : "Token is invalid")])
+    }
+
+    func admitAuthAttempt(_ context: RequestContext) throws {
         if let wait = limiter.admit("auth|" + context.clientIP, now: context.now) {
             var error = APIError(status: 429, code: "rate_limit", message: "rate_limit",
                                  headers: [("Retry-After", String(Int(wait.rounded(.up))))])

@@ -73,19 +73,6 @@ public struct TokenHandlers: Sendable {
         return .noContent
     }
 
-    struct ValidateRequest: Decodable {
-        let token: String?
-    }
-
-    public func validate(_ context: RequestContext) throws -> HTTPResponse {
-        let body = try context.decode(ValidateRequest.self)
-        guard let raw = body.token?.trimmingWhitespace(), !raw.isEmpty else {
-            throw APIError.badRequest("missing_token", "token is required")
-        }
-        let valid = tokens.authenticate(raw, now: context.now) != nil
-        return .json(object: ["valid": .bool(valid), "message": .string(valid ? "Token is valid" : "Token is invalid")])
-    }
-
     /// The token name: trimmed, `API token` when absent, at most 128 characters, no control characters.
     static func validatedName(_ raw: String?) throws(APIError) -> String {
         let name = raw?.trimmingWhitespace() ?? ""
