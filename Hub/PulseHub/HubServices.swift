@@ -17,6 +17,7 @@ public final class HubServices: Sendable {
     public let audit: AuditLog
     let deliverer: AuditWebhookDeliverer
     let rateLimits: RateLimitPolicy
+    let profiles: ProfileService
     let httpMetrics: HTTPMetrics
     let exposition: PrometheusExposition
     public let routes: [Route]
@@ -47,6 +48,7 @@ public final class HubServices: Sendable {
         deliverer = AuditWebhookDeliverer(store: store, audit: audit, guardrail: guardrail, key: key.key,
                                           logger: logger.with(component: "audit-webhooks"))
         rateLimits = RateLimitPolicy()
+        profiles = try ProfileService(store: store)
         var metricsConfiguration = SQLiteMetricsStore.Configuration(path: configuration.dataDirectory + "/metrics.db")
         metricsConfiguration.retention = configuration.metricsRetention
         metricsConfiguration.queueLimit = configuration.metricsQueueLimit
@@ -67,14 +69,20 @@ public final class HubServices: Sendable {
         let handlers = Handlers(
             system: SystemHandlers(startedAt: Date(), deploymentType: configuration.deploymentType),
             tokens: TokenHandlers(tokens: tokens, audit: audit),
-            hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor(), audit: audit),
+            hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor(), audit: audit,
+                                profiles: profiles),
             state: StateHandlers(registry: registry, tokens: tokens),
             metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention, exposition: exposition),
             auth: AuthHandlers(users: users, sessions: sessions, lockout: lockout, audit: audit, limiter: authLimiter,
                                tlsEnabled: configuration.httpsEnabled),
             security: SecurityHandlers(users: users, tokens: tokens, sessions: sessions, setup: setup, recovery: recovery,
                                        lockout: lockout, audit: audit, limiter: authLimiter, posture: posture),
-            audit: AuditHandlers(audit: audit, guardrail: guardrail, store: store))
+            audit: AuditHandlers(audit: audit, guardrail: guardrail, store: store),
+            fleet: FleetHandlers(profiles: profiles, registry: registry, tokens: tokens, audit: audit,
+                                 agentURL: configuration.agentConnectURL ?? configuration.publicURL,
+                                 httpsEnabled: configuration.httpsEnabled),
+            downloads: DownloadHandlers(installerDirectories: configuration.installerDirectories,
+                                        binDirectories: configuration.binDirectories, checksums: ChecksumCache()))
         routes = Routes.table(handlers)
         router = Router(routes: routes, tokens: tokens, sessions: sessions,
                         configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,

@@ -8,6 +8,7 @@ public struct HostHandlers: Sendable {
     let metrics: any MetricsStore
     let extractor: HostMetricsExtractor
     let audit: AuditLog
+    let profiles: ProfileService
 
     public func report(_ context: RequestContext) throws -> HTTPResponse {
         guard let token = context.token else {
@@ -40,7 +41,8 @@ public struct HostHandlers: Sendable {
         let response = HostReportResponse(
             success: true, hostId: host.id, lastSeen: host.lastSeen, platform: host.report.host?.platform ?? "",
             osName: host.report.host?.osName ?? "", osVersion: host.report.host?.osVersion ?? "",
-            config: host.commandsEnabledOverride.map { HostReportResponse.Config(commandsEnabled: $0) })
+            config: host.commandsEnabledOverride.map { HostReportResponse.Config(commandsEnabled: $0) },
+            configVersion: profiles.configVersion(forHost: host.id, commandsEnabled: host.commandsEnabledOverride))
         return .json(response)
     }
 

@@ -7,7 +7,7 @@ import PulseCommon
 public final class RateLimitPolicy: Sendable {
     /// A class of requests sharing one limit.
     public enum Bucket: String, Sendable, CaseIterable {
-        case auth, recovery, exportImport, configWrite, updates, publicRead, general, agentReport
+        case auth, recovery, exportImport, configWrite, updates, publicRead, general, agentReport, downloads
     }
 
     private let limiters: [Bucket: RateLimiter]
@@ -22,12 +22,17 @@ public final class RateLimitPolicy: Sendable {
             .publicRead: RateLimiter(limit: 1_000, window: 60),
             .general: RateLimiter(limit: 500, window: 60),
             .agentReport: RateLimiter(limit: agentReportsPerMinute, window: 60),
+            .downloads: RateLimiter(limit: 60, window: 60),
         ]
     }
 
     /// Which bucket a request falls in; nil when it is not limited (non-API paths, `/api/state`). Agent report
     /// routes are `agentReport`, limited after authentication by token.
     public static func bucket(method: String, path: String) -> Bucket? {
+        if path.hasPrefix("/download/") || path.hasPrefix("/install") || path.hasPrefix("/uninstall")
+            || path.hasPrefix("/api/install/") {
+            return .downloads
+        }
         guard path.hasPrefix("/api/") || path == "/metrics" else { return nil }
         if path.hasPrefix("/api/state") || path.hasPrefix("/api/guests/metadata") { return nil }
         if path.hasPrefix("/api/agents/"), path.hasSuffix("/report") { return .agentReport }

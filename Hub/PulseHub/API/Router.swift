@@ -351,7 +351,7 @@ public final class Router: HTTPResponder {
                            "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
                            + "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
                            + "connect-src 'self' ws: wss:; font-src 'self' data:; frame-ancestors 'none'")
-        if request.path.hasPrefix("/api/") { response.setHeader("Cache-Control", "no-store") }
+        if request.path.hasPrefix("/api/"), response.header("Cache-Control") == nil { response.setHeader("Cache-Control", "no-store") }
         if configuration.tlsEnabled { response.setHeader("Strict-Transport-Security", "max-age=31536000") }
         addCORS(&response, request: request)
         return response

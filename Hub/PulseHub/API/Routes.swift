@@ -10,6 +10,8 @@ public struct Handlers: Sendable {
     public let auth: AuthHandlers
     public let security: SecurityHandlers
     public let audit: AuditHandlers
+    public let fleet: FleetHandlers
+    public let downloads: DownloadHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
@@ -76,6 +78,42 @@ public enum Routes {
             Route("POST",   "/api/agents/host/uninstall",          .authenticated, .hostAgentReport,
                   bodyLimit: .kibibytes(16), h.hosts.uninstall),
             Route("DELETE", "/api/agents/host/{id}",               .admin,         .hostAgentManage, h.hosts.delete),
+            Route("GET",    "/api/agents/host/{id}/config",        .authenticated, .hostAgentReport, h.fleet.hostConfig),
+            Route("PATCH",  "/api/agents/host/{id}/config",        .admin,         .hostAgentManage,
+                  bodyLimit: .kibibytes(16), h.fleet.patchHostConfig),
+            Route("POST",   "/api/agents/host/unlink",             .admin,         .hostAgentManage,
+                  bodyLimit: .kibibytes(16), h.fleet.unlink),
+            Route("POST",   "/api/agent-install-command",          .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.fleet.installCommand),
+
+            // Profiles: the router ignores a trailing slash, so `/api/admin/profiles/` matches too.
+            Route("GET",    "/api/admin/profiles",                 .admin,         .settingsRead, h.fleet.listProfiles),
+            Route("POST",   "/api/admin/profiles",                 .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(64), h.fleet.createProfile),
+            Route("GET",    "/api/admin/profiles/assignments",     .admin,         .settingsRead, h.fleet.listAssignments),
+            Route("POST",   "/api/admin/profiles/assignments",     .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.fleet.assign),
+            Route("DELETE", "/api/admin/profiles/assignments/{agent_id}", .admin,  .settingsWrite, h.fleet.unassign),
+            Route("PUT",    "/api/admin/profiles/{id}",            .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(64), h.fleet.updateProfile),
+            Route("DELETE", "/api/admin/profiles/{id}",            .admin,         .settingsWrite, h.fleet.deleteProfile),
+
+            // Installers and agent binaries: public, rate limited per address, served from local files only.
+            Route("GET",    "/install.sh",                         .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/install.ps1",                        .public,        nil, h.downloads.script("install.ps1")),
+            Route("GET",    "/api/install/install.sh",             .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/api/install/install.ps1",            .public,        nil, h.downloads.script("install.ps1")),
+            Route("GET",    "/install-host-agent.sh",              .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/install-host-agent.ps1",             .public,        nil, h.downloads.script("install.ps1")),
+            Route("GET",    "/install-docker-agent.sh",            .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/install-container-agent.sh",         .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/uninstall-host-agent.sh",            .public,        nil, h.downloads.script("install.sh", uninstall: true)),
+            Route("GET",    "/uninstall-host-agent.ps1",           .public,        nil, h.downloads.script("install.ps1", uninstall: true)),
+            Route("GET",    "/download/pulse-agent",               .public,        nil, h.downloads.agentBinary()),
+            Route("GET",    "/download/pulse-agent.sha256",        .public,        nil, h.downloads.agentBinary(checksumOnly: true)),
+            Route("GET",    "/download/pulse-host-agent",          .public,        nil, h.downloads.agentBinary()),
+            Route("GET",    "/download/pulse-host-agent.sha256",   .public,        nil, h.downloads.agentBinary(checksumOnly: true)),
+            Route("GET",    "/download/pulse-docker-agent",        .public,        nil, h.downloads.agentBinary()),
         ]
     }
 }

@@ -48,6 +48,10 @@ public struct HubConfiguration: Sendable {
     public var deprecatedDisableAuth = false
     /// Reverse-proxy authentication (`PROXY_AUTH_*`); nil when `PROXY_AUTH_SECRET` is unset.
     public var proxyAuth: ProxyAuthConfiguration?
+    /// Where agent binaries are looked up (`PULSE_BIN_DIR` first).
+    public var binDirectories: [String] = []
+    /// Where install scripts are looked up (`PULSE_INSTALLERS_DIR` first).
+    public var installerDirectories: [String] = []
 
     /// A configuration problem, with what to do about it.
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -133,6 +137,8 @@ public struct HubConfiguration: Sendable {
         configuration.agentConnectURL = try url("PULSE_AGENT_CONNECT_URL")
         configuration.publicURL = try url("PULSE_PUBLIC_URL")
         configuration.deprecatedDisableAuth = !(env["DISABLE_AUTH"] ?? "").isEmpty
+        configuration.binDirectories = DownloadHandlers.defaultBinDirectories(environment: env)
+        configuration.installerDirectories = DownloadHandlers.defaultInstallerDirectories(environment: env)
         if let secret = env["PROXY_AUTH_SECRET"], !secret.isEmpty {
             guard secret.utf8.count >= 16 else {
                 throw Problem(description: "PROXY_AUTH_SECRET is too short: use at least 16 random characters")

@@ -91,6 +91,14 @@ public final class ControlStore: Sendable {
             hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, ip TEXT,
             used_at INTEGER) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE agent_profiles(
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, config TEXT NOT NULL, created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE agent_profile_assignments(
+            agent_id TEXT PRIMARY KEY, profile_id TEXT NOT NULL REFERENCES agent_profiles(id) ON DELETE CASCADE,
+            updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     private func migrate() throws {
