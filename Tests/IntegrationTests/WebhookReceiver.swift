@@ -4,8 +4,9 @@ import Glibc
 #endif
 import Synchronization
 
-/// A minimal HTTP/1.1 server on 127.0.0.1 that records every request and answers 200: the audit webhook target in
-/// integration tests. One accept thread; each connection is read to the end of its body, answered and closed.
+/// A minimal HTTP/1.1 server on 127.0.0.1 that records every request and answers with `respond` (200 and no body by
+/// default): the audit webhook target, and a deliberately lying "hub" for installer and updater tests. One accept
+/// thread; each connection is read to the end of its body, answered and closed.
 final class WebhookReceiver: @unchecked Sendable {
     struct Received: Sendable {
         let method: String
@@ -15,13 +16,17 @@ final class WebhookReceiver: @unchecked Sendable {
         let body: [UInt8]
     }
 
+    typealias Responder = @Sendable (Received) -> (status: Int, headers: [(String, String)], body: [UInt8])
+
     let port: UInt16
     private let listener: Int32
+    private let respond: Responder
     private let received = Mutex<[Received]>([])
     private let done = DispatchSemaphore(value: 0)
 
     /// Listens on `port` (0 picks a free one).
-    init(port: UInt16 = 0) throws {
+    init(port: UInt16 = 0, respond: @escaping Responder = { _ in (200, [], []) }) throws {
+        self.respond = respond
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw HarnessError("socket failed: errno \(errno)") }
         var one: Int32 = 1
@@ -109,12 +114,20 @@ final class WebhookReceiver: @unchecked Sendable {
             if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces) }
         }
         let body = Array(data[(headerEnd + 4)..<min(data.count, headerEnd + 4 + expected)])
-        received.withLock {
-            $0.append(Received(method: requestLine.first.map(String.init) ?? "", path: requestLine.dropFirst().first.map(String.init) ?? "",
-                               headers: headers, body: body))
+        let request = Received(method: requestLine.first.map(String.init) ?? "", path: requestLine.dropFirst().first.map(String.init) ?? "",
+                               headers: headers, body: body)
+        received.withLock { $0.append(request) }
+        let answer = respond(request)
+        var head = "HTTP/1.1 \(answer.status) X\r\nContent-Length: \(answer.body.count)\r\nConnection: close\r\n"
+        for (name, value) in answer.headers { head += "\(name): \(value)\r\n" }
+        var reply = Array((head + "\r\n").utf8)
+        if request.method != "HEAD" { reply += answer.body }
+        var sent = 0
+        while sent < reply.count {
+            let count = reply[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { break }
+            sent += count
         }
-        let reply = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-        _ = reply.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
