@@ -162,8 +162,27 @@ main() {
     service_start
     log "installed ${new_version:-the Pulse agent} ($service_manager$([ "$skip_service" = true ] && echo ", not started"))"
     if [ "$skip_service" != true ]; then
+        persist_host_id
         log "it reports to $url every $interval; check it with: $(status_hint)"
     fi
+}
+
+# Once the agent has reported, remembers the hub's id for this host, so --uninstall finds it even after a rename.
+persist_host_id() {
+    [ -z "$agent_id" ] || return 0
+    local headers response host_id
+    headers="$(mktemp "${TMPDIR:-/tmp}/pulse-headers.XXXXXX")"
+    printf 'X-API-Token: %s\n' "$token" > "$headers"
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        response="$(curl "${CURL_OPTS[@]}" --header @"$headers" "$url/api/agents/host/lookup?hostname=${hostname_override:-$(hostname)}" 2>/dev/null || true)"
+        host_id="$(printf '%s' "$response" | sed -n 's/.*"host":{[^}]*"id":"\([^"]*\)".*/\1/p' | head -n 1)"
+        if [ -n "$host_id" ]; then
+            printf '%s\n' "$host_id" > "$root$state_dir/agent-id"
+            break
+        fi
+        sleep 1.5
+    done
+    rm -f "$headers"
 }
 
 usage() {

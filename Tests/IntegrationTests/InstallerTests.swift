@@ -89,6 +89,13 @@ struct InstallerTests {
         let served = try hub.get("/install.sh")
         #expect(served.status == 200 && served.header("Content-Type")?.hasPrefix("text/x-shellscript") == true)
         #expect(served.body == Array(try Data(contentsOf: URL(fileURLWithPath: Self.repositoryRoot + "/installers/install.sh"))))
+        // The binary endpoint over real HTTP: HEAD gives the headers only; one range comes back as 206.
+        let size = try #require((try FileManager.default.attributesOfItem(atPath: bin + "/pulse-agent-" + Self.arch)[.size] as? NSNumber)?.intValue)
+        let head = try hub.request("HEAD", "/download/pulse-agent?arch=" + Self.arch)
+        #expect(head.status == 200 && head.body.isEmpty && head.header("Content-Length") == String(size))
+        #expect(head.header("X-Checksum-Sha256") == Crypto.sha256(fileAt: bin + "/pulse-agent-" + Self.arch)?.hexString)
+        let ranged = try hub.request("GET", "/download/pulse-agent?arch=" + Self.arch, headers: [("Range", "bytes=0-3")])
+        #expect(ranged.status == 206 && ranged.body == [0x7f, 0x45, 0x4c, 0x46] && ranged.header("Content-Range") == "bytes 0-3/\(size)")
         let script = work + "/install.sh"
         try Data(served.body).write(to: URL(fileURLWithPath: script))
 
