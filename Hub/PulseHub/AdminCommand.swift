@@ -15,6 +15,10 @@ public enum AdminCommand {
       token list                         List tokens (never their values).
       token revoke ID                    Delete a token.
       bootstrap-token                    Print the first-run bootstrap token.
+      recovery-token [--minutes N]       Print a one-time recovery token (default 15, at most 60 minutes) for
+                                         /api/security/quick-setup with force:true (X-Recovery-Token).
+      audit verify                       Check every audit event's signature and the hash chain; names the
+                                         first broken link and exits 1 if there is one.
 
     Options:
       --data-dir DIR                     Data directory (default: $PULSE_DATA_DIR, else /etc/pulse).
@@ -24,7 +28,9 @@ public enum AdminCommand {
     Environment (serve): PULSE_DATA_DIR, FRONTEND_PORT (7655), BACKEND_HOST (0.0.0.0), LOG_LEVEL (info),
     LOG_FORMAT (json|text), HTTPS_ENABLED, TLS_CERT_FILE, TLS_KEY_FILE, ALLOWED_ORIGINS, API_TOKEN, API_TOKENS,
     PULSE_HTTP_THREADS (8), PULSE_HTTP_MAX_CONNECTIONS (4096), PULSE_HTTP_MAX_CONNECTIONS_PER_IP (512),
-    PULSE_HTTP_IDLE_TIMEOUT (30 s). A .env file in the data directory is read at start.
+    PULSE_HTTP_IDLE_TIMEOUT (30 s), PULSE_TRUSTED_PROXY_CIDRS, PULSE_TRUSTED_NETWORKS, PULSE_AUDIT_SIGNING_KEY,
+    PULSE_AUDIT_RETENTION_DAYS (90), PULSE_WEBHOOK_ALLOWED_PRIVATE_CIDRS, PULSE_AUTH_USER, PULSE_AUTH_PASS,
+    PULSE_METRICS_ADDR; see docs/operations.md. A .env file in the data directory is read at start.
     """
 
     /// Runs the command line; returns the process exit code.
@@ -59,6 +65,8 @@ public enum AdminCommand {
             return 0
         case "token": return token(Array(rest.dropFirst()), environment: env)
         case "bootstrap-token": return bootstrapToken(environment: env)
+        case "recovery-token": return recoveryToken(Array(rest.dropFirst()), environment: env)
+        case "audit": return auditCommand(Array(rest.dropFirst()), environment: env)
         case let other?: return fail("unknown command \"\(other)\"; run pulse-hub --help")
         }
     }
@@ -85,26 +93,23 @@ public enum AdminCommand {
             logger.error("cannot start: \(error)")
             return 1
         }
-        if configuration.adminLoginConfigured || hub.users.hasUsers {
-            BootstrapToken.remove(in: configuration.dataDirectory)
-        } else {
-            do {
-                let bootstrap = try BootstrapToken.ensure(in: configuration.dataDirectory)
+        do {
+            if let token = try hub.services.prepareFirstRun() {
                 let banner = """
 
                 ┌─ Pulse first-run setup ───────────────────────────────────────────────
                 │ No administrator login exists yet. Bootstrap token:
-                │   \(bootstrap.token)
-                │ It is also in \(BootstrapToken.path(in: configuration.dataDirectory)) (mode 0600);
+                │   \(token)
+                │ It is also in \(hub.services.setup.tokenPath) (mode 0600);
                 │ `pulse-hub bootstrap-token` prints it again.
                 └───────────────────────────────────────────────────────────────────────
 
                 """
                 FileHandle.standardError.write(Data(banner.utf8))
-            } catch {
-                logger.error("cannot write the bootstrap token: \(error)")
-                return 1
             }
+        } catch {
+            logger.error("cannot write the bootstrap token: \(error)")
+            return 1
         }
         hub.runUntilSignalled()
         return 0
@@ -127,6 +132,7 @@ public enum AdminCommand {
         let logger = Logger(level: .warn, format: .text, component: "cli")
         do {
             let tokens = try TokenService(store: store, logger: logger)
+            let audit = try openAudit(store: store, environment: environment, logger: logger)
             switch action {
             case "create":
                 var name: String?
@@ -155,6 +161,7 @@ public enum AdminCommand {
                 let validName: String
                 do { validName = try TokenHandlers.validatedName(name) } catch { return fail(error.message) }
                 let created = try tokens.create(name: validName, scopes: scopes)
+                audit.record("token_created", user: "cli", ip: "local", details: "token \(created.record.id) \"\(validName)\" scopes \(scopes.map(\.rawValue).joined(separator: ","))")
                 print(created.raw)
                 FileHandle.standardError.write(Data("created token \(created.record.id) (\(validName)) with scopes \(scopes.map(\.rawValue).joined(separator: ",")); it is shown only once\n".utf8))
                 return 0
@@ -176,6 +183,7 @@ public enum AdminCommand {
             case "revoke":
                 guard arguments.count == 2 else { return fail("usage: pulse-hub token revoke ID") }
                 guard try tokens.revoke(id: arguments[1]) else { return fail("no token with id \(arguments[1])", code: 1) }
+                audit.record("token_revoked", user: "cli", ip: "local", details: "token \(arguments[1])")
                 print("revoked \(arguments[1])")
                 return 0
             default:
@@ -194,6 +202,71 @@ public enum AdminCommand {
         }
         print(token)
         return 0
+    }
+
+    private static func openAudit(store: ControlStore, environment: [String: String], logger: Logger) throws -> AuditLog {
+        let configuration = try HubConfiguration.load(environment: environment)
+        let key = try AuditKey.load(environmentValue: configuration.auditSigningKey, dataDirectory: configuration.dataDirectory)
+        return try AuditLog(store: store, key: key.key, retentionDays: configuration.auditRetentionDays, logger: logger)
+    }
+
+    private static func recoveryToken(_ arguments: [String], environment: [String: String]) -> Int32 {
+        var minutes = 15
+        var index = 0
+        while index < arguments.count {
+            let (flag, inline) = splitFlag(arguments[index])
+            guard flag == "--minutes" else { return fail("unknown option \(flag) for recovery-token") }
+            let value = inline ?? (index + 1 < arguments.count ? arguments[index + 1] : "")
+            if inline == nil { index += 1 }
+            guard let parsed = Int(value), (1...60).contains(parsed) else { return fail("--minutes must be 1 to 60") }
+            minutes = parsed
+            index += 1
+        }
+        do {
+            let (store, configuration) = try openStore(environment)
+            let logger = Logger(level: .warn, format: .text, component: "cli")
+            let token = try RecoveryService(store: store, dataDirectory: configuration.dataDirectory).generateToken(minutes: minutes)
+            try openAudit(store: store, environment: environment, logger: logger)
+                .record("recovery_token_created", user: "cli", ip: "local", details: "valid \(minutes) minutes")
+            print(token)
+            FileHandle.standardError.write(Data("""
+                recovery token valid for \(minutes) minutes, once, from one address. Set new credentials with:
+                  curl -X POST -H 'X-Recovery-Token: <token>' -H 'Content-Type: application/json' \\
+                    -d '{"username":"admin","password":"<new password>","force":true}' <hub URL>/api/security/quick-setup
+
+                """.utf8))
+            return 0
+        } catch {
+            return fail("\(error)", code: 1)
+        }
+    }
+
+    private static func auditCommand(_ arguments: [String], environment: [String: String]) -> Int32 {
+        guard arguments == ["verify"] else { return fail("usage: pulse-hub audit verify") }
+        do {
+            let (store, _) = try openStore(environment)
+            let logger = Logger(level: .error, format: .text, component: "cli")
+            let audit = try openAudit(store: store, environment: environment, logger: logger)
+            let total = try store.auditEventCount()
+            FileHandle.standardError.write(Data("verifying \(total) audit events…\n".utf8))
+            var lastReport = 0
+            let result = try audit.verifyAll { checked in
+                if checked - lastReport >= 50_000 {
+                    FileHandle.standardError.write(Data("  \(checked) of \(total) checked\n".utf8))
+                    lastReport = checked
+                }
+            }
+            if let broken = result.firstBroken {
+                let event = broken.id.map { "event \($0) (sequence \(broken.sequence))" } ?? "sequence \(broken.sequence)"
+                print("BROKEN at \(event): \(broken.reason)")
+                print("\(result.checked) events verified before the break")
+                return 1
+            }
+            print("OK: \(result.checked) events verified, signatures and chain intact")
+            return 0
+        } catch {
+            return fail("\(error)", code: 1)
+        }
     }
 
     private static func splitFlag(_ argument: String) -> (String, String?) {

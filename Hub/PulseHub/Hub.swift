@@ -6,49 +6,25 @@ import Synchronization
 public final class Hub: Sendable {
     public let configuration: HubConfiguration
     public let logger: Logger
-    let store: ControlStore
-    let tokens: TokenService
-    let registry: HostRegistry
-    let metrics: SQLiteMetricsStore
-    public let users: UserService
-    let sessions: SessionService
+    public let services: HubServices
     let server: HTTPServer
     let metricsServer: HTTPServer?
     private let stopping = Atomic<Bool>(false)
+
+    var store: ControlStore { services.store }
+    var tokens: TokenService { services.tokens }
+    var registry: HostRegistry { services.registry }
+    var metrics: SQLiteMetricsStore { services.metrics }
+    public var users: UserService { services.users }
+    var sessions: SessionService { services.sessions }
 
     /// Builds every part and starts listening.
     public init(configuration: HubConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        try FileSecurity.ensureDirectory(configuration.dataDirectory)
-        store = try ControlStore(dataDirectory: configuration.dataDirectory)
-        tokens = try TokenService(store: store, logger: logger.with(component: "auth"))
-        try tokens.seed(fromEnvironment: configuration.environmentTokens)
-        registry = try HostRegistry(store: store, logger: logger.with(component: "hosts"))
-        users = try UserService(store: store, logger: logger.with(component: "auth"))
-        try users.seed(username: configuration.authUser, password: configuration.authPassword)
-        sessions = SessionService(store: store)
-        var metricsConfiguration = SQLiteMetricsStore.Configuration(path: configuration.dataDirectory + "/metrics.db")
-        metricsConfiguration.retention = configuration.metricsRetention
-        metricsConfiguration.queueLimit = configuration.metricsQueueLimit
-        metrics = try SQLiteMetricsStore(configuration: metricsConfiguration, logger: logger.with(component: "metrics"))
-
-        let httpMetrics = HTTPMetrics()
-        let exposition = PrometheusExposition(registry: registry, store: metrics, http: httpMetrics)
-        let handlers = Handlers(
-            system: SystemHandlers(startedAt: Date(), deploymentType: configuration.deploymentType),
-            tokens: TokenHandlers(tokens: tokens),
-            hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
-            state: StateHandlers(registry: registry, tokens: tokens),
-            metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention, exposition: exposition),
-            auth: AuthHandlers(users: users, sessions: sessions, lockout: LoginLockout(store: store),
-                               limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: configuration.httpsEnabled),
-            // AUDIT (issue 8): wire `onGenerated` to the audit log here; every generated report must be recorded.
-            reports: ReportHandlers(builder: ReportBuilder(store: metrics, registry: registry), onGenerated: nil))
-        let router = Router(routes: Routes.table(handlers), tokens: tokens, sessions: sessions,
-                            configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,
-                                                               tlsEnabled: configuration.httpsEnabled),
-                            logger: logger.with(component: "http"), metrics: httpMetrics)
+        services = try HubServices(configuration: configuration, logger: logger)
+        let exposition = services.exposition
+        let router = services.router
         var serverConfiguration = HTTPServerConfiguration(
             host: configuration.bindHost, port: configuration.port, threads: configuration.httpThreads,
             maxConnections: configuration.maxConnections, maxConnectionsPerIP: configuration.maxConnectionsPerIP,
@@ -92,6 +68,7 @@ public final class Hub: Sendable {
                         ["address": "http://\(address.host):\(metricsServer.port)/metrics"])
         }
         notifier.ready(status: "listening on port \(port)")
+        services.deliverer.start()
         let background = Thread { [self] in backgroundLoop(notifier: notifier) }
         background.name = "pulse-maintenance"
         background.start()
@@ -107,6 +84,7 @@ public final class Hub: Sendable {
         stopping.store(true, ordering: .releasing)
         server.shutdown(gracePeriod: gracePeriod)
         metricsServer?.shutdown(gracePeriod: .seconds(1))
+        services.deliverer.stop()
         flushAll()
         logger.info("stopped")
     }
@@ -122,7 +100,8 @@ public final class Hub: Sendable {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Periodic work: token changes from the CLI (1 s), host snapshots (2 s), token last-use (30 s), watchdog.
+    /// Periodic work: token changes from the CLI (1 s), host snapshots (2 s), token last-use (30 s), audit
+    /// retention (hourly), watchdog.
     private func backgroundLoop(notifier: SystemdNotifier) {
         let watchdog = notifier.watchdogInterval()
         var tick = 0
@@ -139,6 +118,14 @@ public final class Hub: Sendable {
                 do { try tokens.flush() } catch { logger.warn("token flush failed; will retry", ["error": "\(error)"]) }
                 do { try sessions.flush() } catch { logger.warn("session flush failed; will retry", ["error": "\(error)"]) }
             }
+            if tick % 14_400 == 1 {
+                // Hourly: audit retention, recovery-token and webhook-history cleanup.
+                do { try services.audit.applyRetention() } catch { logger.warn("audit retention failed", ["error": "\(error)"]) }
+                do {
+                    try store.pruneRecoveryTokens(now: Date())
+                    try store.pruneDeliveries(finishedBefore: Date().addingTimeInterval(-30 * 86_400))
+                } catch { logger.warn("cleanup failed", ["error": "\(error)"]) }
+            }
             if let watchdog, tick % max(1, Int(watchdog.components.seconds * 2)) == 0 { notifier.watchdog() }
         }
     }
@@ -148,5 +135,6 @@ public final class Hub: Sendable {
         do { try registry.flush() } catch { logger.error("final host flush failed", ["error": "\(error)"]) }
         do { try tokens.flush() } catch { logger.error("final token flush failed", ["error": "\(error)"]) }
         do { try sessions.flush() } catch { logger.error("final session flush failed", ["error": "\(error)"]) }
+        do { try store.database.checkpoint() } catch { logger.warn("final checkpoint of pulse.db failed", ["error": "\(error)"]) }
     }
 }

@@ -12,8 +12,7 @@ import Testing
         let hub: TestHub
         let admin: String
         let reader: String
-        let generated = GeneratedLog()
-        let router: Router
+        var router: Router { hub.router }
 
         init(hosts: [(hostname: String, id: String, displayName: String?)] = [("web-1", "machine-1", "Web One")],
              extraReport: ((String, Date) throws -> String)? = nil) throws {
@@ -33,12 +32,6 @@ import Testing
                 }
             }
             try hub.metrics.flush()
-            let generated = self.generated
-            let handlers = TestHub.handlers(tokens: hub.tokens, registry: hub.registry, metrics: hub.metrics,
-                                            store: hub.store, users: hub.users, sessions: hub.sessions,
-                                            onReport: { request, _, bytes in generated.record(request, bytes) })
-            router = Router(routes: Routes.table(handlers), tokens: hub.tokens, sessions: hub.sessions,
-                            configuration: RouterConfiguration(), logger: hub.logger)
         }
 
         func get(_ query: [(String, String)], token: String? = nil) -> HTTPResponse {
@@ -48,14 +41,14 @@ import Testing
                                                   headers: headers))
         }
 
-        var generatedCount: Int { generated.count }
-    }
+        /// The `report_generated` events in the audit log.
+        var generated: [AuditEvent] {
+            var query = AuditQuery()
+            query.event = "report_generated"
+            return (try? hub.audit.query(query).events) ?? []
+        }
 
-    /// What the audit hook was called with.
-    final class GeneratedLog: Sendable {
-        private let entries = Mutex<[(ReportRequest, Int)]>([])
-        func record(_ request: ReportRequest, _ bytes: Int) { entries.withLock { $0.append((request, bytes)) } }
-        var count: Int { entries.withLock { $0.count } }
+        var generatedCount: Int { generated.count }
     }
 
     static var today: String { ReportDates.compactDate(Int64(Date().timeIntervalSince1970)) }
@@ -95,7 +88,14 @@ import Testing
                 #expect(csv[key] == ReportValueFormat.number(value), "\(metric) at \(key)")
             }
         }
-        #expect(fixture.generatedCount == 1)
+        // Audited: who, from where, what.
+        let events = fixture.generated
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.success && event.path == "/api/admin/reports/generate")
+        #expect(event.user?.hasPrefix("token:") == true, "\(event)")
+        #expect(event.details?.hasPrefix("host machine-1 csv ") == true && event.details?.hasSuffix(" \(response.body.count) bytes") == true,
+                "\(event)")
     }
 
     @Test func oneMetricOnly() throws {

@@ -9,8 +9,7 @@ import Testing
 
     init() throws {
         let hub = try TestHub()
-        routes = Routes.table(TestHub.handlers(tokens: hub.tokens, registry: hub.registry, metrics: hub.metrics,
-                                               store: hub.store, users: hub.users, sessions: hub.sessions))
+        routes = hub.routes
     }
 
     @Test func noDuplicateMethodAndPath() {

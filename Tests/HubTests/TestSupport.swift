@@ -5,45 +5,28 @@ import PulseCommon
 /// A hub's services on a fresh SQLite file in a temporary directory, without a socket.
 final class TestHub {
     let directory: String
-    let store: ControlStore
-    let tokens: TokenService
-    let registry: HostRegistry
-    let metrics: SQLiteMetricsStore
-    let users: UserService
-    let sessions: SessionService
-    let router: Router
+    let services: HubServices
     let logger = Logger(level: .error, format: .text, write: { _ in })
 
-    init(allowedOrigins: [String] = [], metricsQueueLimit: Int = 1_000_000) throws {
+    var store: ControlStore { services.store }
+    var tokens: TokenService { services.tokens }
+    var registry: HostRegistry { services.registry }
+    var metrics: SQLiteMetricsStore { services.metrics }
+    var users: UserService { services.users }
+    var sessions: SessionService { services.sessions }
+    var audit: AuditLog { services.audit }
+    var router: Router { services.router }
+    var routes: [Route] { services.routes }
+
+    init(allowedOrigins: [String] = [], metricsQueueLimit: Int = 1_000_000, environment: [String: String] = [:],
+         webhookResolver: (@Sendable (String) -> [IPAddress])? = nil) throws {
         directory = NSTemporaryDirectory() + "pulse-hubtests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try ControlStore(dataDirectory: directory)
-        tokens = try TokenService(store: store, logger: logger)
-        registry = try HostRegistry(store: store, logger: logger)
-        var metricsConfiguration = SQLiteMetricsStore.Configuration(path: directory + "/metrics.db")
-        metricsConfiguration.queueLimit = metricsQueueLimit
-        metrics = try SQLiteMetricsStore(configuration: metricsConfiguration, logger: logger, startWriter: false)
-        let http = HTTPMetrics()
-        users = try UserService(store: store, logger: logger)
-        sessions = SessionService(store: store)
-        router = Router(routes: Routes.table(Self.handlers(tokens: tokens, registry: registry, metrics: metrics, http: http,
-                                                           store: store, users: users, sessions: sessions)),
-                        tokens: tokens, sessions: sessions,
-                        configuration: RouterConfiguration(allowedOrigins: allowedOrigins), logger: logger, metrics: http)
-    }
-
-    static func handlers(tokens: TokenService, registry: HostRegistry, metrics: any MetricsStore,
-                         http: HTTPMetrics = HTTPMetrics(), store: ControlStore, users: UserService,
-                         sessions: SessionService, onReport: ReportHandlers.GeneratedHook? = nil) -> Handlers {
-        Handlers(system: SystemHandlers(startedAt: Date(), deploymentType: "binary"),
-                 tokens: TokenHandlers(tokens: tokens),
-                 hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor()),
-                 state: StateHandlers(registry: registry, tokens: tokens),
-                 metrics: MetricsHandlers(store: metrics, retention: MetricsRetention(),
-                                          exposition: PrometheusExposition(registry: registry, store: metrics, http: http)),
-                 auth: AuthHandlers(users: users, sessions: sessions, lockout: LoginLockout(store: store),
-                                    limiter: RateLimiter(limit: 10, window: 60), tlsEnabled: false),
-                 reports: ReportHandlers(builder: ReportBuilder(store: metrics, registry: registry), onGenerated: onReport))
+        var configuration = try HubConfiguration.load(environment: environment.merging(["PULSE_DATA_DIR": directory]) { $1 })
+        configuration.allowedOrigins = allowedOrigins
+        configuration.metricsQueueLimit = metricsQueueLimit
+        services = try HubServices(configuration: configuration, logger: logger, startMetricsWriter: false,
+                                   webhookResolver: webhookResolver)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

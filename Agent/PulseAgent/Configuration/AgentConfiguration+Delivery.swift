@@ -79,6 +79,18 @@ extension AgentConfiguration {
         }
         config.disabledCollectors = deduplicated(disabled)
 
+        // Self-update.
+        config.disableAutoUpdate = flags.bool("disable-auto-update") ?? EnvValue.bool(environment["PULSE_DISABLE_AUTO_UPDATE"]) ?? false
+        if let text = flags.value("update-interval") ?? env("PULSE_UPDATE_INTERVAL") {
+            if let duration = EnvValue.duration(text), duration >= .seconds(1) {
+                config.updateInterval = duration
+            } else if flags.value("update-interval") != nil {
+                throw .invalid("invalid --update-interval \"\(text)\": use a duration such as 1h")
+            } else {
+                config.warnings.append("invalid PULSE_UPDATE_INTERVAL \"\(text)\"; using 1h")
+            }
+        }
+
         // Remote config.
         if let text = flags.value("remote-config-interval") ?? env("PULSE_REMOTE_CONFIG_INTERVAL") {
             if let duration = EnvValue.duration(text), duration == .zero {

@@ -51,6 +51,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var once = false
     /// Load the configuration and exit.
     public var selfTest = false
+    /// `--disable-auto-update`: never replace this binary from the hub.
+    public var disableAutoUpdate = false
+    /// How often to check the hub for a newer agent.
+    public var updateInterval = Duration.seconds(3600)
     /// Non-fatal problems found while parsing (an ignored flag, a bad env value that fell back), to log at start.
     public var warnings: [String] = []
 

@@ -65,6 +65,12 @@ enum FlagTable {
                  defaultText: "5m",
                  help: "How often to fetch this host's settings from the hub (lookup, then "
                      + "/api/agents/host/{id}/config; also at start); jittered ±20 %. 0 disables remote config."),
+        FlagSpec(name: "disable-auto-update", argument: nil, environment: "PULSE_DISABLE_AUTO_UPDATE", defaultText: "false",
+                 help: "Do not update the agent from the hub. Otherwise it checks /api/agent/version shortly after start "
+                     + "and then every --update-interval, and installs a newer version only with a matching "
+                     + "X-Checksum-Sha256 and a passing --self-test, keeping <binary>.backup."),
+        FlagSpec(name: "update-interval", argument: "DURATION", environment: "PULSE_UPDATE_INTERVAL", defaultText: "1h",
+                 help: "How often to check the hub for a newer agent; jittered ±10 %."),
         FlagSpec(name: "log-level", argument: "LEVEL", environment: "LOG_LEVEL", defaultText: "info",
                  help: "debug, info, warn or error (an unknown level falls back to info)."),
         FlagSpec(name: "log-format", argument: "FORMAT", environment: "PULSE_LOG_FORMAT", defaultText: "json",
@@ -96,7 +102,7 @@ enum FlagTable {
 
     /// Flags of the reference agent for modules this agent does not have yet.
     static let ignoredReferenceFlags: [FlagSpec] =
-        ["enable-host", "enable-docker", "enable-kubernetes", "enable-proxmox", "disable-auto-update",
+        ["enable-host", "enable-docker", "enable-kubernetes", "enable-proxmox",
          "disable-docker-update-checks", "enable-commands", "disable-commands",
          "kube-include-all-pods", "kube-include-all-deployments"].map {
             FlagSpec(name: $0, argument: nil, environment: nil, defaultText: nil, help: "", ignored: true)

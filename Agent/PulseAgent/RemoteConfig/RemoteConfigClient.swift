@@ -18,6 +18,8 @@ final class RemoteConfigClient {
         var success: Bool?
         var hostId: String?
         var config: Config?
+        /// The hub's fingerprint of this config (additive; absent from older hubs).
+        var configVersion: String?
     }
 
     /// What one fetch found.

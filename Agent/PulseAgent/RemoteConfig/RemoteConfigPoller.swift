@@ -39,13 +39,28 @@ public final class RemoteConfigPoller {
                   settings: settings, metrics: metrics, period: period, logger: logger)
     }
 
-    /// Polls until `stop`.
+    /// Polls until `stop`: every `period`, and at once when a report response announces a new config version
+    /// (at most every few seconds, so a flapping hub cannot make it spin).
     public func run(stop: StopSignal) {
         while !stop.isRequested {
             let next = pollOnce()
-            if stop.wait(for: next) { break }
+            let deadline = ContinuousClock.now.advanced(by: next)
+            var earliest = ContinuousClock.now.advanced(by: Self.minimumGap)
+            waiting: while true {
+                switch stop.wait(until: deadline, or: settings.configAnnounced) {
+                case .stopped: return
+                case .deadline: break waiting
+                case .rang:
+                    if stop.wait(until: earliest) { return }
+                    earliest = ContinuousClock.now.advanced(by: Self.minimumGap)
+                    break waiting
+                }
+            }
         }
     }
+
+    /// The shortest time between two fetches triggered by announcements.
+    static let minimumGap = Duration.seconds(2)
 
     /// One lookup and fetch; applies what it got and returns the delay before the next one.
     @discardableResult
@@ -58,6 +73,7 @@ public final class RemoteConfigPoller {
                 lastFailure = nil
                 metrics?.remoteConfigFetched(at: Date())
                 settings.setCommandsEnabled(response.config?.commandsEnabled, source: "config")
+                settings.noteFetchedConfigVersion(response.configVersion)
                 let remote = RemoteSettings.parse(response.config?.settings ?? [:])
                 let changes = settings.apply(remote: remote)
                 logger.debug("remote config fetched", ["hostId": hostID, "changes": String(changes.count)])

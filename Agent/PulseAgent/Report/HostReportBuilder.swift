@@ -17,9 +17,12 @@ public final class HostReportBuilder {
         public var intervalSeconds: Int
         public var tags: [String]
         public var reportIP: String?
+        /// The version this binary replaced, when it was just installed by a self-update.
+        public var updatedFrom: String?
 
         public init(identity: AgentIdentity, version: String, intervalSeconds: Int, tags: [String],
-                    reportIP: String?) {
+                    reportIP: String?, updatedFrom: String? = nil) {
+            self.updatedFrom = updatedFrom
             self.identity = identity
             self.version = version
             self.intervalSeconds = intervalSeconds
@@ -64,7 +67,8 @@ public final class HostReportBuilder {
         let identity = metadata.identity
         var report = HostReport(
             agent: HostReport.Agent(id: identity.agentID, version: metadata.version, type: "unified",
-                                    intervalSeconds: metadata.intervalSeconds, hostname: identity.hostname),
+                                    intervalSeconds: metadata.intervalSeconds, hostname: identity.hostname,
+                                    updatedFrom: metadata.updatedFrom),
             host: HostReport.Host(id: identity.machineID ?? identity.agentID, hostname: identity.hostname,
                                   displayName: identity.hostname, machineId: identity.machineID,
                                   reportIp: metadata.reportIP),

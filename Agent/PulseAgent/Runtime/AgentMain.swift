@@ -68,6 +68,10 @@ public enum AgentMain {
         if let proxy = HubConnection.proxySummary(environment) { startFields["proxy"] = proxy }
         logger.info("pulse-agent starting", startFields)
 
+        let executable = AgentUpdater.currentExecutable()
+        let updatedFrom = executable.flatMap(AgentUpdater.takeUpdatedFrom(executablePath:))
+        if let updatedFrom { logger.info("updated by the hub", ["from": updatedFrom, "to": pulseAgentVersion]) }
+
         let spool = ReportSpool.open(directory: configuration.spoolDirectory, bounds: configuration.spoolBounds,
                                      logger: logger.with(component: "spool"))
         let metrics = AgentMetrics(spool: spool)
@@ -75,7 +79,7 @@ public enum AgentMain {
         // sequenceId continues above anything still spooled, whatever the clock did meanwhile.
         let setup = HostModuleSetup(configuration: configuration, identity: identity, system: system,
                                     logger: logger.with(component: "host"), metrics: metrics,
-                                    sequence: SequenceCounter(last: spool.highestSequence ?? 0))
+                                    sequence: SequenceCounter(last: spool.highestSequence ?? 0), updatedFrom: updatedFrom)
         let connection = HubConnection(baseURL: configuration.url, token: token, tls: configuration.tls)
         let stop = StopSignal()
         let inFlight = InFlightReport()
@@ -114,6 +118,30 @@ public enum AgentMain {
             } catch {
                 remoteLogger.warn("cannot start remote config; using the local configuration only",
                                   ["error": "\(error)"])
+            }
+        }
+        if !configuration.disableAutoUpdate, pulseAgentVersion != "dev", let executable {
+            let updateLogger = logger.with(component: "update")
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            let interval = configuration.updateInterval
+            let healthServer = health
+            do {
+                _ = try WorkerThread {
+                    let updater = AgentUpdater(connection: connection, executablePath: executable, arguments: arguments,
+                                               environment: environment, interval: interval, logger: updateLogger)
+                    updater.run(stop: stop, firstCheckAfter: min(.seconds(5), interval)) { reason in
+                        updateLogger.info("restarting into the new agent", ["reason": reason])
+                        stop.request()
+                        if !worker.join(timeout: shutdownGrace), let report = inFlight.take() {
+                            spool.keep(report, failure: .stopping)
+                        }
+                        healthServer?.shutdown()
+                        TerminationSignals.unblock()
+                        updater.execute()
+                    }
+                }
+            } catch {
+                updateLogger.warn("cannot start the updater; the agent will not update itself", ["error": "\(error)"])
             }
         }
         let systemd = SystemdNotify(environment: environment)

@@ -73,6 +73,7 @@ extension HostModule {
     private func delivered(_ report: HostReport, response: HostReportResponse?, attempts: Int) {
         metrics.reportDelivered(replayed: false, at: clock())
         settings?.setCommandsEnabled(response?.config?.commandsEnabled, source: "report response")
+        settings?.noteAnnouncedConfigVersion(response?.configVersion)
         var fields = ["sequenceId": report.sequenceId ?? "", "attempts": String(attempts)]
         if let hostID = response?.hostId { fields["hostId"] = hostID }
         if attempts > 1 {

@@ -13,10 +13,11 @@ struct HostModuleSetup: Sendable {
     let metrics: AgentMetrics?
 
     init(configuration: AgentConfiguration, identity: AgentIdentity, system: SystemProbes, logger: Logger,
-         metrics: AgentMetrics? = nil, sequence: SequenceCounter = SequenceCounter()) {
+         metrics: AgentMetrics? = nil, sequence: SequenceCounter = SequenceCounter(), updatedFrom: String? = nil) {
         metadata = HostReportBuilder.Metadata(identity: identity, version: pulseAgentVersion,
                                               intervalSeconds: configuration.intervalSeconds,
-                                              tags: configuration.tags, reportIP: configuration.reportIP)
+                                              tags: configuration.tags, reportIP: configuration.reportIP,
+                                              updatedFrom: updatedFrom)
         fs = configuration.hostFS
         self.system = system
         self.logger = logger

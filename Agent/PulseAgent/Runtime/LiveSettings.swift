@@ -9,12 +9,17 @@ public final class LiveSettings: Sendable {
         var current: RuntimeSettings
         var remote = RemoteSettings()
         var commandsEnabled: Bool?
+        /// The hub's config fingerprint as last seen in a report response, and as last fetched.
+        var announcedVersion: String?
+        var fetchedVersion: String?
     }
 
     /// The settings from flags and environment.
     public let local: RuntimeSettings
     /// Rung on every change.
     public let changed = Doorbell()
+    /// Rung when a report response announces a config version other than the one last fetched.
+    public let configAnnounced = Doorbell()
     private let state: Mutex<State>
     private let logger: Logger
     private let metrics: AgentMetrics?
@@ -59,6 +64,22 @@ public final class LiveSettings: Sendable {
         logger.info("remote settings applied", changes)
         changed.ring()
         return changes
+    }
+
+    /// Notes the `configVersion` of a report response; a version other than the last fetched one wakes the
+    /// remote-config poller, so a profile change applies within one report interval.
+    public func noteAnnouncedConfigVersion(_ version: String?) {
+        guard let version else { return }
+        let stale = state.withLock { state -> Bool in
+            state.announcedVersion = version
+            return state.fetchedVersion != version
+        }
+        if stale { configAnnounced.ring() }
+    }
+
+    /// Records the version a config fetch returned.
+    public func noteFetchedConfigVersion(_ version: String?) {
+        state.withLock { $0.fetchedVersion = version }
     }
 
     /// Records `config.commandsEnabled` from a report response or the config endpoint. There is no command

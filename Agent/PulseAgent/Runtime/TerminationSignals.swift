@@ -13,6 +13,12 @@ public enum TerminationSignals {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Unblocks them again in the calling thread (before `execve`, whose new image inherits the mask).
+    public static func unblock() {
+        var set = signalSet()
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// Waits for SIGTERM or SIGINT and returns its number.
     public static func wait() -> Int32 {
         var set = signalSet()

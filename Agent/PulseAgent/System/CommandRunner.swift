@@ -116,8 +116,11 @@ public struct SystemCommandRunner: CommandRunner {
     let environment: [String]
 
     /// `searchPath` defaults to the agent's `PATH` followed by `systemDirectories`.
-    public init(searchPath: [String]? = nil, outputLimit: Int = SystemCommandRunner.defaultOutputLimit) {
-        let inherited = Self.inheritedEnvironment()
+    public init(searchPath: [String]? = nil, outputLimit: Int = SystemCommandRunner.defaultOutputLimit,
+                excludingEnvironment excluded: Set<String> = []) {
+        let inherited = Self.inheritedEnvironment().filter { entry in
+            !excluded.contains(String(entry.prefix(while: { $0 != "=" })))
+        }
         if let searchPath {
             self.searchPath = searchPath
         } else {

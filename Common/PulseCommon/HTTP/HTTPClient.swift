@@ -25,6 +25,11 @@ public struct HTTPClientRequest: Sendable {
     /// Accept only a server certificate whose DER encoding has this SHA-256 (checked during the handshake, before
     /// anything is sent); replaces chain verification.
     public var pinnedCertificateSHA256: [UInt8]?
+    /// Fixes where a host name connects (`host:port:address`, libcurl's `CURLOPT_RESOLVE`), so a name checked
+    /// once cannot resolve somewhere else for the connection (DNS rebinding).
+    public var resolve: [String] = []
+    /// Aborts the transfer when the body grows past this many bytes (downloads with a cap).
+    public var maxResponseBytes: Int?
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeout: Duration = .seconds(15), unixSocketPath: String? = nil, pathAsIs: Bool = false,
@@ -105,6 +110,7 @@ public final class HTTPClient {
     public func perform(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
         curl_easy_reset(handle)
         let sink = ResponseSink()
+        sink.limit = request.maxResponseBytes ?? Int.max
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -128,6 +134,14 @@ public final class HTTPClient {
             ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
         }
         if let caFile = request.caFile { ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile) }
+        var resolveList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(resolveList) }
+        if !request.resolve.isEmpty {
+            for entry in request.resolve { resolveList = curl_slist_append(resolveList, entry) }
+            ccurl_setopt_slist(handle, CURLOPT_RESOLVE, resolveList)
+            // Never hand the connection to an environment proxy: the checked address must be the one dialled.
+            ccurl_setopt_str(handle, CURLOPT_NOPROXY, "*")
+        }
         let pin = request.pinnedCertificateSHA256.map(CertificatePin.init)
         if let pin {
             // OpenSSL calls `verifyPinnedCertificate` instead of its chain verification, during the handshake,
@@ -163,6 +177,9 @@ public final class HTTPClient {
             code = curl_easy_perform(handle)
         }
         guard code == CURLE_OK else {
+            if sink.exceeded {
+                throw HTTPClientError(code: Int(code.rawValue), message: "the response is larger than \(sink.limit) bytes")
+            }
             if let actual = pin?.mismatch {
                 throw HTTPClientError(code: Int(code.rawValue), message: "the server's TLS certificate (SHA-256 "
                                       + "\(actual)) does not match the pinned fingerprint")
@@ -181,12 +198,18 @@ public final class HTTPClient {
 private final class ResponseSink {
     var body: [UInt8] = []
     var headers: [(String, String)] = []
+    var limit = Int.max
+    var exceeded = false
 }
 
 private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let data, let context else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
+    guard sink.body.count + length <= sink.limit else {
+        sink.exceeded = true
+        return 0
+    }
     data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
     return length
 }

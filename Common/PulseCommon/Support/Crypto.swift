@@ -1,10 +1,34 @@
 import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Hashes, MACs and random bytes from OpenSSL 3. (OpenSSL is imported here and, for certificate pinning inside
 /// libcurl's handshake, in `HTTPClient.swift`.)
 public enum Crypto {
     /// SHA-256 digest.
     public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] { digest(EVP_sha256(), Array(data)) }
+
+    /// SHA-256 of a file, read in 1 MiB chunks; nil when it cannot be read.
+    public static func sha256(fileAt path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        guard let context = EVP_MD_CTX_new() else { return nil }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            guard buffer.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, count) }) == 1 else { return nil }
+        }
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard EVP_DigestFinal_ex(context, &out, &length) == 1 else { return nil }
+        return Array(out.prefix(Int(length)))
+    }
 
     /// SHA3-256 digest.
     public static func sha3_256(_ data: some Collection<UInt8>) -> [UInt8] { digest(EVP_sha3_256(), Array(data)) }

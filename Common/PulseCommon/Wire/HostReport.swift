@@ -322,6 +322,9 @@ public struct HostReportResponse: Codable, Sendable, Equatable {
     public var osVersion: String
     /// Present only when the hub holds a per-host override.
     public var config: Config?
+    /// A fingerprint of the host's remote config (profile settings and overrides), additive: when it differs from
+    /// the one the agent last applied, the agent fetches `/api/agents/host/{id}/config` at once.
+    public var configVersion: String?
 
     /// Server-side settings pushed back to the agent.
     public struct Config: Codable, Sendable, Equatable {
@@ -330,7 +333,8 @@ public struct HostReportResponse: Codable, Sendable, Equatable {
     }
 
     public init(success: Bool, hostId: String, lastSeen: Date, platform: String, osName: String, osVersion: String,
-                config: Config? = nil) {
+                config: Config? = nil, configVersion: String? = nil) {
+        self.configVersion = configVersion
         self.success = success
         self.hostId = hostId
         self.lastSeen = lastSeen

@@ -6,6 +6,7 @@ public struct AuthHandlers: Sendable {
     let users: UserService
     let sessions: SessionService
     let lockout: LoginLockout
+    let audit: AuditLog
     /// 10 login attempts per minute per client address.
     let limiter: RateLimiter
     let tlsEnabled: Bool
@@ -22,7 +23,7 @@ public struct AuthHandlers: Sendable {
               let password = body.password, !password.isEmpty, password.utf8.count <= 1024 else {
             throw APIError.badRequest("invalid_request", "username and password are required")
         }
-        let ip = context.request.clientAddress
+        let ip = context.clientIP
         let now = context.now
         if let until = lockout.lockedUntil(username: username, ip: ip, now: now) {
             var error = APIError(status: 403, code: "account_locked", message: "account_locked")
@@ -40,7 +41,13 @@ public struct AuthHandlers: Sendable {
         }
         guard let user = users.authenticate(username: username, password: password) else {
             let outcome = try lockout.recordFailure(username: username, ip: ip, now: now)
-            context.logger.warn("login failed", ["user": username, "ip": ip])
+            audit.record("login", user: username, ip: ip, path: context.request.path, success: false,
+                         details: outcome.locked ? "invalid credentials; locked for 15 minutes" : "invalid credentials (attempt \(outcome.attempts))",
+                         now: now)
+            if outcome.locked {
+                audit.record("lockout", user: username, ip: ip, path: context.request.path, success: false,
+                             details: "\(LoginLockout.maxAttempts) failed logins", now: now)
+            }
             var error = APIError(status: 401, code: "invalid_credentials", message: "invalid_credentials")
             if outcome.locked {
                 error.customBody = ["error": .string("invalid_credentials"), "message": .string("Invalid username or password"),
@@ -56,7 +63,8 @@ public struct AuthHandlers: Sendable {
         try lockout.recordSuccess(username: username, ip: ip)
         let created = try sessions.create(username: user, remember: body.rememberMe ?? false,
                                           userAgent: context.request.header("User-Agent") ?? "", ip: ip, now: now)
-        context.logger.info("login", ["user": user, "ip": ip])
+        audit.record("login", user: user, ip: ip, path: context.request.path,
+                     details: body.rememberMe == true ? "remember me" : nil, now: now)
         var response = HTTPResponse.json(object: ["success": .bool(true), "message": .string("Login successful")])
         let maxAge = Int(created.session.duration)
         response.headers.append(("Set-Cookie", CookieFactory.cookie("pulse_session", created.token, maxAge: maxAge, httpOnly: true,
@@ -68,7 +76,10 @@ public struct AuthHandlers: Sendable {
     }
 
     public func logout(_ context: RequestContext) throws -> HTTPResponse {
-        if let session = context.principal?.session { try sessions.delete(key: session.key) }
+        if let session = context.principal?.session {
+            try sessions.delete(key: session.key)
+            audit.record("logout", user: session.username, ip: context.clientIP, path: context.request.path, now: context.now)
+        }
         var response = HTTPResponse.json(object: ["success": .bool(true), "message": .string("Logged out")])
         for name in ["pulse_session", "pulse_csrf"] {
             response.headers.append(("Set-Cookie", CookieFactory.cookie(name, "", maxAge: 0, httpOnly: name == "pulse_session",
@@ -89,11 +100,13 @@ public struct AuthHandlers: Sendable {
         guard let current = body.currentPassword, let new = body.newPassword else {
             throw APIError.badRequest("invalid_request", "currentPassword and newPassword are required")
         }
-        if let wait = limiter.admit("password|" + context.request.clientAddress, now: context.now) {
+        if let wait = limiter.admit("password|" + context.clientIP, now: context.now) {
             throw APIError(status: 429, code: "rate_limit", message: "Too many attempts; slow down.",
                            headers: [("Retry-After", String(Int(wait.rounded(.up))))])
         }
         guard users.authenticate(username: session.username, password: current) != nil else {
+            audit.record("password_change", user: session.username, ip: context.clientIP, path: context.request.path,
+                         success: false, details: "current password incorrect", now: context.now)
             throw APIError(status: 401, code: "invalid_credentials", message: "Current password is incorrect")
         }
         do {
@@ -102,7 +115,7 @@ public struct AuthHandlers: Sendable {
             throw APIError.badRequest("invalid_password", problem.description)
         }
         try sessions.deleteAll(of: session.username, keeping: session.key)
-        context.logger.info("password changed", ["user": session.username])
+        audit.record("password_change", user: session.username, ip: context.clientIP, path: context.request.path, now: context.now)
         return .json(object: ["success": .bool(true), "message": .string("Password changed; other sessions were signed out")])
     }
 
@@ -116,7 +129,8 @@ public struct AuthHandlers: Sendable {
             throw APIError.badRequest("invalid_request", "identifier (a username or an IP address) is required")
         }
         let cleared = try lockout.reset(identifier: identifier)
-        context.logger.info("lockout reset", ["identifier": identifier, "by": context.principal?.displayName ?? "-"])
+        audit.record("lockout_reset", user: context.principal?.displayName, ip: context.clientIP, path: context.request.path,
+                     details: "\(identifier) (\(cleared) records)", now: context.now)
         return .json(object: ["success": .bool(true),
                               "message": .string(cleared > 0 ? "Lockout cleared for \(identifier)" : "No lockout recorded for \(identifier)")])
     }

@@ -7,9 +7,13 @@ public struct HostHandlers: Sendable {
     let tokens: TokenService
     let metrics: any MetricsStore
     let extractor: HostMetricsExtractor
+    let audit: AuditLog
+    let profiles: ProfileService
 
     public func report(_ context: RequestContext) throws -> HTTPResponse {
-        guard let token = context.token else { throw APIError.unauthorized }
+        guard let token = context.token else {
+            throw APIError.forbidden("token_required", "Agent reports need an API token with host-agent:report, not a login session")
+        }
         let report = try context.decode(HostReport.self)
         // Back-pressure before anything changes: the agent keeps the report and retries.
         if metrics.isSaturated(adding: 256) {
@@ -37,7 +41,8 @@ public struct HostHandlers: Sendable {
         let response = HostReportResponse(
             success: true, hostId: host.id, lastSeen: host.lastSeen, platform: host.report.host?.platform ?? "",
             osName: host.report.host?.osName ?? "", osVersion: host.report.host?.osVersion ?? "",
-            config: host.commandsEnabledOverride.map { HostReportResponse.Config(commandsEnabled: $0) })
+            config: host.commandsEnabledOverride.map { HostReportResponse.Config(commandsEnabled: $0) },
+            configVersion: profiles.configVersion(forHost: host.id, commandsEnabled: host.commandsEnabledOverride))
         return .json(response)
     }
 
@@ -92,8 +97,9 @@ public struct HostHandlers: Sendable {
         let outcome = try registry.remove(id: hostID, revokeUnusedToken: true)
         extractor.forget(hostID: hostID)
         if let revoked = outcome.revokedTokenID { tokens.forget(id: revoked) }
-        context.logger.info("host removed", ["hostId": hostID, "revokedToken": outcome.revokedTokenID ?? "",
-                                             "by": context.principal?.displayName ?? "-"])
+        audit.record(context.request.method == "DELETE" ? "host_deleted" : "host_uninstalled",
+                     user: context.principal?.displayName, ip: context.clientIP, path: context.request.path,
+                     details: "host \(hostID)" + (outcome.revokedTokenID.map { ", token \($0) revoked" } ?? ""), now: context.now)
     }
 
     /// A token may act on a host bound to it; tokens holding `host-agent:manage`, `settings:write` or `*` may act

@@ -8,8 +8,7 @@ public struct ReportHandlers: Sendable {
     public typealias GeneratedHook = @Sendable (_ request: ReportRequest, _ context: RequestContext, _ bytes: Int) -> Void
 
     let builder: ReportBuilder
-    /// AUDIT (issue 8): every generated report must be audited. `Hub` wires this to the audit log; it is the one
-    /// call site (see `generate`).
+    /// Every generated report is audited: `HubServices` passes `auditHook(_:)`; `generate` is the one call site.
     let onGenerated: GeneratedHook?
 
     public init(builder: ReportBuilder, onGenerated: GeneratedHook? = nil) {
@@ -43,7 +42,7 @@ public struct ReportHandlers: Sendable {
         case (.resource(let data), .pdf): body = try PDFReportRenderer.render(data)
         case (.fleet(let data), .pdf): body = try PDFReportRenderer.render(data)
         }
-        // AUDIT (issue 8): the single call site of the audit hook, after a report was produced.
+        // The single call site of the audit hook, after a report was produced.
         onGenerated?(request, context, body.count)
         let elapsed = ContinuousClock.now - started
         context.logger.info("report generated", [
@@ -56,6 +55,18 @@ public struct ReportHandlers: Sendable {
             ("Content-Type", request.format.contentType),
             ("Content-Disposition", "attachment; filename=\"\(filename)\""),
         ], body: body)
+    }
+
+    /// Records `report_generated` in the audit log: who, from where, and `<type> <id> <format> <start>/<end> <n> bytes`.
+    public static func auditHook(_ audit: AuditLog) -> GeneratedHook {
+        { request, context, bytes in
+            let period = RFC3339.format(Date(timeIntervalSince1970: Double(request.start))) + "/"
+                + RFC3339.format(Date(timeIntervalSince1970: Double(request.end)))
+            audit.record("report_generated", user: context.principal?.displayName, ip: context.clientIP,
+                         path: context.request.path,
+                         details: "\(request.resourceType) \(request.resourceID) \(request.format.rawValue) \(period) \(bytes) bytes",
+                         now: context.now)
+        }
     }
 
     /// `report-<id>-<YYYYMMDD>.<ext>`, the id reduced to `[A-Za-z0-9._-]` (others become `_`, at most 64

@@ -11,6 +11,11 @@ public enum Access: String, Sendable {
     case admin
     /// A logged-in browser session (logout, change-password); API tokens are refused.
     case session
+    /// First-run setup: the bootstrap token (`X-Setup-Token` or the body's `setupToken`), a recovery token
+    /// (`X-Recovery-Token`), or an administrator.
+    case setup
+    /// Recovery: direct loopback (no proxy headers), or a recovery token bound to the caller's address.
+    case recovery
 }
 
 /// A size in bytes, written readably in the route table.
@@ -30,6 +35,22 @@ public struct RequestContext: Sendable {
     public let requestID: String
     public let now: Date
     public let logger: Logger
+    /// The client's address: the TCP peer, or the client a trusted proxy names.
+    public let clientIP: String
+    /// Whether the request came straight from loopback, with no proxy headers.
+    public let isDirectLoopback: Bool
+
+    public init(request: HTTPRequest, principal: Principal?, parameters: [String: String], requestID: String, now: Date,
+                logger: Logger, clientIP: String? = nil, isDirectLoopback: Bool = false) {
+        self.request = request
+        self.principal = principal
+        self.parameters = parameters
+        self.requestID = requestID
+        self.now = now
+        self.logger = logger
+        self.clientIP = clientIP ?? request.clientAddress
+        self.isDirectLoopback = isDirectLoopback
+    }
 
     /// A path parameter (`{id}`).
     public func parameter(_ name: String) throws(APIError) -> String {

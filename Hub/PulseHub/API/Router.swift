@@ -9,10 +9,33 @@ public struct RouterConfiguration: Sendable {
     public var tlsEnabled = false
     /// Body limit for paths no route matches.
     public var defaultBodyLimit = 16 * 1024
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` are believed (`PULSE_TRUSTED_PROXY_CIDRS`).
+    public var trustedProxies: [CIDR] = []
+    /// Reverse-proxy authentication, when configured.
+    public var proxyAuth: ProxyAuthConfiguration?
 
-    public init(allowedOrigins: [String] = [], tlsEnabled: Bool = false) {
+    public init(allowedOrigins: [String] = [], tlsEnabled: Bool = false, trustedProxies: [CIDR] = [],
+                proxyAuth: ProxyAuthConfiguration? = nil) {
         self.allowedOrigins = allowedOrigins
         self.tlsEnabled = tlsEnabled
+        self.trustedProxies = trustedProxies
+        self.proxyAuth = proxyAuth
+    }
+}
+
+/// The services the gate consults besides tokens and sessions. Each is optional so focused tests can leave it out.
+public struct GateServices: Sendable {
+    public var setup: SetupState?
+    public var recovery: RecoveryService?
+    public var rateLimits: RateLimitPolicy?
+    public var audit: AuditLog?
+
+    public init(setup: SetupState? = nil, recovery: RecoveryService? = nil, rateLimits: RateLimitPolicy? = nil,
+                audit: AuditLog? = nil) {
+        self.setup = setup
+        self.recovery = recovery
+        self.rateLimits = rateLimits
+        self.audit = audit
     }
 }
 
@@ -30,19 +53,22 @@ public final class Router: HTTPResponder {
     private let configuration: RouterConfiguration
     private let logger: Logger
     private let metrics: HTTPMetrics
+    private let gate: GateServices
+    private let clientResolver: ClientAddressResolver
 
     /// Mutating routes a session may call without a CSRF token (they carry their own proof).
-    static let csrfExempt: Set<String> = ["/api/login", "/api/security/quick-setup", "/api/security/validate-bootstrap-token",
-                                          "/api/security/apply-restart", "/api/setup-script-url"]
+    static let csrfExempt: Set<String> = ["/api/login", "/api/security/validate-bootstrap-token", "/api/setup-script-url"]
 
     public init(routes: [Route], tokens: TokenService, sessions: SessionService? = nil, configuration: RouterConfiguration,
-                logger: Logger, metrics: HTTPMetrics = HTTPMetrics()) {
+                logger: Logger, metrics: HTTPMetrics = HTTPMetrics(), gate: GateServices = GateServices()) {
         self.routes = routes.map { CompiledRoute(route: $0, segments: $0.segments) }
         self.tokens = tokens
         self.sessions = sessions
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
+        self.gate = gate
+        self.clientResolver = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
     }
 
     // MARK: HTTPResponder
@@ -95,6 +121,17 @@ public final class Router: HTTPResponder {
         }
         if request.method == "OPTIONS" { return HTTPResponse(status: 200) }
 
+        let peer = request.clientAddress
+        let clientIP = clientResolver.clientAddress(peer: peer, forwardedFor: request.header("X-Forwarded-For"),
+                                                    realIP: request.header("X-Real-IP"))
+        let directLoopback = ClientAddressResolver.isDirectLoopback(peer: peer, headers: request.header)
+            && !(IPAddress(peer).map(clientResolver.isTrusted) ?? false)
+        let bucket = RateLimitPolicy.bucket(method: request.method, path: request.path)
+        if let rateLimits = gate.rateLimits, let bucket, bucket != .agentReport, !directLoopback,
+           let refusal = rateLimits.admit(bucket, key: clientIP, now: now) {
+            return refusal
+        }
+
         let found = match(method: request.method, path: request.path)
         guard let matched = found.route else {
             if !found.allowed.isEmpty { throw APIError.methodNotAllowed(allowed: found.allowed) }
@@ -104,29 +141,97 @@ public final class Router: HTTPResponder {
         routeLabel = route.path
         var principal: Principal?
         var extraHeaders: [(String, String)] = []
-        if route.access != .public {
-            let authenticated = try authenticate(request, route: route)
+        let consumeRecovery = route.isMutating
+        switch route.access {
+        case .public:
+            // Public reads still see who is asking when credentials come along (the security status shows more).
+            if !route.isMutating, hasCredentials(request, route: route) { principal = try? authenticate(request, route: route) }
+        case .setup:
+            if let presented = request.header("X-Setup-Token") ?? Self.bodySetupToken(request), let setup = gate.setup,
+               setup.matches(presented) {
+                principal = Principal(kind: .bootstrap, isAdmin: true)
+            } else if let presented = request.header("X-Recovery-Token") {
+                guard gate.recovery?.authenticate(presented, ip: clientIP, consume: consumeRecovery, now: now) == true else {
+                    throw APIError(status: 401, code: "invalid_recovery_token", message: "Recovery token is invalid, expired, used, or bound to another address")
+                }
+                principal = Principal(kind: .recoveryToken, isAdmin: true)
+            } else if !hasCredentials(request, route: route), gate.setup?.isOpen == true {
+                throw APIError(status: 401, code: "setup_token_required",
+                               message: "First-run setup needs the bootstrap token: send it in X-Setup-Token. It is printed in the hub's log and stored in the data directory's .bootstrap_token file; `pulse-hub bootstrap-token` prints it.")
+            }
+        case .recovery:
+            if directLoopback {
+                principal = Principal(kind: .loopback, isAdmin: true)
+            } else if let presented = request.header("X-Recovery-Token") {
+                guard gate.recovery?.authenticate(presented, ip: clientIP, consume: consumeRecovery, now: now) == true else {
+                    throw APIError(status: 401, code: "invalid_recovery_token", message: "Recovery token is invalid, expired, used, or bound to another address")
+                }
+                principal = Principal(kind: .recoveryToken, isAdmin: true)
+            } else {
+                throw APIError(status: 401, code: "recovery_requires_local_access",
+                               message: "Recovery is available from the hub's own machine (http://127.0.0.1), or with a recovery token in X-Recovery-Token")
+            }
+        case .authenticated, .admin, .session:
+            break
+        }
+        if principal == nil, route.access != .public {
+            let authenticated: Principal
+            if directLoopback, route.access != .session, gate.recovery?.isRecoveryModeActive(now: now) == true {
+                authenticated = Principal(kind: .loopback, isAdmin: true)
+                extraHeaders.append(("X-Auth-Recovery", "true"))
+            } else {
+                authenticated = try authenticate(request, route: route)
+            }
             if route.access == .session, authenticated.session == nil {
                 throw APIError.forbidden("session_required", "This action needs a logged-in session, not an API token")
             }
             if let scope = route.scope, !authenticated.has(scope) { throw APIError.missingScope(scope) }
-            if route.access == .admin, !authenticated.isAdmin {
+            if route.access != .authenticated, !authenticated.isAdmin {
                 throw APIError.forbidden("admin_required", "Administrator access required")
             }
             if let session = authenticated.session {
-                extraHeaders = try checkCSRF(request, route: route, session: session)
+                extraHeaders += try checkCSRF(request, route: route, session: session, clientIP: clientIP)
             }
             principal = authenticated
         }
+        if bucket == .agentReport, let rateLimits = gate.rateLimits {
+            // Agents are limited per token, not per address: a NAT hiding many agents is not one client.
+            let key = principal?.token.map { "token:" + $0.id } ?? "ip:" + clientIP
+            if let refusal = rateLimits.admit(.agentReport, key: key, now: now) { return refusal }
+        }
         let context = RequestContext(request: request, principal: principal, parameters: matched.parameters,
-                                     requestID: requestID, now: now, logger: logger)
+                                     requestID: requestID, now: now, logger: logger, clientIP: clientIP,
+                                     isDirectLoopback: directLoopback)
         var response = try route.handler(context)
         response.headers.append(contentsOf: extraHeaders)
-        if let principal {
+        if let principal, route.access != .public {
             response.setHeader("X-Authenticated-User", principal.displayName)
             response.setHeader("X-Auth-Method", principal.method)
         }
         return response
+    }
+
+    /// For proxy-authenticated writes (no CSRF token exists): a browser's `Origin`, when sent, must name this host.
+    static func sameOrigin(_ request: HTTPRequest) -> Bool {
+        guard let origin = request.header("Origin") else { return true }
+        guard let host = request.header("X-Forwarded-Host") ?? request.header("Host"),
+              let components = URLComponents(string: origin), let originHost = components.host else { return false }
+        let originAuthority = originHost + (components.port.map { ":\($0)" } ?? "")
+        return originAuthority.lowercased() == host.lowercased()
+            || originHost.lowercased() == host.split(separator: ":").first.map(String.init)?.lowercased() && components.port == nil
+    }
+
+    /// Whether the request carries any credential this route would read.
+    private func hasCredentials(_ request: HTTPRequest, route: Route) -> Bool {
+        request.header("X-Proxy-Secret") != nil || request.header("X-API-Token") != nil || request.header("Authorization") != nil
+            || (route.allowsQueryToken && request.queryValue("token") != nil) || Self.cookie("pulse_session", in: request) != nil
+    }
+
+    /// `setupToken` from a JSON body (quick-setup accepts the bootstrap token there too).
+    private static func bodySetupToken(_ request: HTTPRequest) -> String? {
+        guard !request.body.isEmpty,
+              let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else { return nil }
+        return object["setupToken"] as? String
     }
 
     /// Finds the credentials on a request. A token is read from `X-API-Token`, then `Authorization: Bearer`, then
@@ -134,6 +239,19 @@ public final class Router: HTTPResponder {
     /// a request carrying a token header is judged by that token alone, never by a cookie next to it. Without a
     /// token, the `pulse_session` cookie.
     private func authenticate(_ request: HTTPRequest, route: Route) throws(APIError) -> Principal {
+        if let proxyAuth = configuration.proxyAuth, request.header("X-Proxy-Secret") != nil {
+            // Only from the configured proxies when there are any: the secret must not be guessable from anywhere.
+            if !configuration.trustedProxies.isEmpty,
+               !(IPAddress(request.clientAddress).map(clientResolver.isTrusted) ?? false) {
+                throw APIError(status: 401, code: "invalid_proxy_secret", message: "Proxy authentication failed")
+            }
+            if let user = try proxyAuth.authenticate(header: request.header) {
+                if route.isMutating, !Self.sameOrigin(request) {
+                    throw APIError.forbidden("csrf_failed", "Cross-site request refused: Origin does not match the host")
+                }
+                return Principal(kind: .proxy(username: user.username), isAdmin: user.isAdmin)
+            }
+        }
         let hasTokenHeader = request.header("X-API-Token") != nil || request.header("Authorization") != nil
         if !hasTokenHeader, !(route.allowsQueryToken && request.queryValue("token") != nil),
            let sessions, let cookie = Self.cookie("pulse_session", in: request) {
@@ -156,10 +274,11 @@ public final class Router: HTTPResponder {
 
     /// Mutating requests in a session need the session's CSRF token in `X-CSRF-Token`. A failure answers 403 with a
     /// fresh token (cookie and header) the page can retry with; a GET without the CSRF cookie gets one.
-    private func checkCSRF(_ request: HTTPRequest, route: Route, session: Session) throws(APIError) -> [(String, String)] {
+    private func checkCSRF(_ request: HTTPRequest, route: Route, session: Session, clientIP: String) throws(APIError) -> [(String, String)] {
         guard let sessions else { return [] }
         if route.isMutating, !Self.csrfExempt.contains(route.path) {
             if sessions.checkCSRF(request.header("X-CSRF-Token"), session: session) { return [] }
+            gate.audit?.record("csrf_failure", user: session.username, ip: clientIP, path: request.path, success: false)
             var error = APIError(status: 403, code: "csrf_failed", message: "CSRF token validation failed")
             if let fresh = sessions.rotateCSRF(session: session) {
                 error.headers = [("Set-Cookie", Self.csrfCookie(fresh, request: request, session: session, tls: configuration.tlsEnabled)),
@@ -232,7 +351,7 @@ public final class Router: HTTPResponder {
                            "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
                            + "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
                            + "connect-src 'self' ws: wss:; font-src 'self' data:; frame-ancestors 'none'")
-        if request.path.hasPrefix("/api/") { response.setHeader("Cache-Control", "no-store") }
+        if request.path.hasPrefix("/api/"), response.header("Cache-Control") == nil { response.setHeader("Cache-Control", "no-store") }
         if configuration.tlsEnabled { response.setHeader("Strict-Transport-Security", "max-age=31536000") }
         addCORS(&response, request: request)
         return response

@@ -8,14 +8,18 @@ public struct Handlers: Sendable {
     public let state: StateHandlers
     public let metrics: MetricsHandlers
     public let auth: AuthHandlers
+    public let security: SecurityHandlers
+    public let audit: AuditHandlers
+    public let fleet: FleetHandlers
+    public let downloads: DownloadHandlers
     public let reports: ReportHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
 /// `docs/API.md` mirrors this table and a test checks the invariants.
 public enum Routes {
-    /// Public routes allowed to change state (documented in docs/API.md). None yet.
-    public static let publicMutatingAllowlist: Set<String> = ["POST /api/login"]
+    /// Public routes allowed to change state (documented in docs/API.md): login, and checking a bootstrap token.
+    public static let publicMutatingAllowlist: Set<String> = ["POST /api/login", "POST /api/security/validate-bootstrap-token"]
 
     public static func table(_ h: Handlers) -> [Route] {
         [
@@ -40,12 +44,34 @@ public enum Routes {
             Route("POST",   "/api/security/reset-lockout",         .admin,         .settingsWrite,
                   bodyLimit: .kibibytes(16), h.auth.resetLockout),
 
+            Route("GET",    "/api/security/status",                .public,        nil, h.security.status),
+            Route("POST",   "/api/security/validate-bootstrap-token", .public,     nil,
+                  bodyLimit: .kibibytes(4), h.security.validateBootstrapToken),
+            Route("POST",   "/api/security/quick-setup",           .setup,         .settingsWrite,
+                  bodyLimit: .kibibytes(16), h.security.quickSetup),
+            Route("GET",    "/api/security/recovery",              .recovery,      .settingsRead, h.security.recoveryStatus),
+            Route("POST",   "/api/security/recovery",              .recovery,      .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.security.recoveryAction),
+            Route("POST",   "/api/security/apply-restart",         .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.security.applyRestart),
+            Route("POST",   "/api/security/regenerate-token",      .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.security.regenerateToken),
+
+            Route("GET",    "/api/audit",                          .admin,         .settingsRead, h.audit.list),
+            Route("GET",    "/api/audit/{id}/verify",              .admin,         .settingsRead, h.audit.verify),
+            Route("GET",    "/api/admin/webhooks/audit",           .admin,         .settingsRead, h.audit.webhooks),
+            Route("POST",   "/api/admin/webhooks/audit",           .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(32), h.audit.setWebhooks),
+            Route("PUT",    "/api/admin/webhooks/audit",           .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(32), h.audit.setWebhooks),
+            Route("GET",    "/api/admin/webhooks/audit/deliveries", .admin,        .settingsRead, h.audit.deliveries),
+
             Route("GET",    "/api/security/tokens",                .admin,         .settingsRead, h.tokens.list),
             Route("POST",   "/api/security/tokens",                .admin,         .settingsWrite,
                   bodyLimit: .kibibytes(16), h.tokens.create),
             Route("DELETE", "/api/security/tokens/{id}",           .admin,         .settingsWrite, h.tokens.revoke),
             Route("POST",   "/api/security/validate-token",        .admin,         .settingsWrite,
-                  bodyLimit: .kibibytes(16), h.tokens.validate),
+                  bodyLimit: .kibibytes(16), h.security.validateToken),
 
             Route("POST",   "/api/agents/host/report",             .authenticated, .hostAgentReport,
                   bodyLimit: .kibibytes(256), h.hosts.report),
@@ -53,6 +79,42 @@ public enum Routes {
             Route("POST",   "/api/agents/host/uninstall",          .authenticated, .hostAgentReport,
                   bodyLimit: .kibibytes(16), h.hosts.uninstall),
             Route("DELETE", "/api/agents/host/{id}",               .admin,         .hostAgentManage, h.hosts.delete),
+            Route("GET",    "/api/agents/host/{id}/config",        .authenticated, .hostAgentReport, h.fleet.hostConfig),
+            Route("PATCH",  "/api/agents/host/{id}/config",        .admin,         .hostAgentManage,
+                  bodyLimit: .kibibytes(16), h.fleet.patchHostConfig),
+            Route("POST",   "/api/agents/host/unlink",             .admin,         .hostAgentManage,
+                  bodyLimit: .kibibytes(16), h.fleet.unlink),
+            Route("POST",   "/api/agent-install-command",          .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.fleet.installCommand),
+
+            // Profiles: the router ignores a trailing slash, so `/api/admin/profiles/` matches too.
+            Route("GET",    "/api/admin/profiles",                 .admin,         .settingsRead, h.fleet.listProfiles),
+            Route("POST",   "/api/admin/profiles",                 .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(64), h.fleet.createProfile),
+            Route("GET",    "/api/admin/profiles/assignments",     .admin,         .settingsRead, h.fleet.listAssignments),
+            Route("POST",   "/api/admin/profiles/assignments",     .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(4), h.fleet.assign),
+            Route("DELETE", "/api/admin/profiles/assignments/{agent_id}", .admin,  .settingsWrite, h.fleet.unassign),
+            Route("PUT",    "/api/admin/profiles/{id}",            .admin,         .settingsWrite,
+                  bodyLimit: .kibibytes(64), h.fleet.updateProfile),
+            Route("DELETE", "/api/admin/profiles/{id}",            .admin,         .settingsWrite, h.fleet.deleteProfile),
+
+            // Installers and agent binaries: public, rate limited per address, served from local files only.
+            Route("GET",    "/install.sh",                         .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/install.ps1",                        .public,        nil, h.downloads.script("install.ps1")),
+            Route("GET",    "/api/install/install.sh",             .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/api/install/install.ps1",            .public,        nil, h.downloads.script("install.ps1")),
+            Route("GET",    "/install-host-agent.sh",              .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/install-host-agent.ps1",             .public,        nil, h.downloads.script("install.ps1")),
+            Route("GET",    "/install-docker-agent.sh",            .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/install-container-agent.sh",         .public,        nil, h.downloads.script("install.sh")),
+            Route("GET",    "/uninstall-host-agent.sh",            .public,        nil, h.downloads.script("install.sh", uninstall: true)),
+            Route("GET",    "/uninstall-host-agent.ps1",           .public,        nil, h.downloads.script("install.ps1", uninstall: true)),
+            Route("GET",    "/download/pulse-agent",               .public,        nil, h.downloads.agentBinary()),
+            Route("GET",    "/download/pulse-agent.sha256",        .public,        nil, h.downloads.agentBinary(checksumOnly: true)),
+            Route("GET",    "/download/pulse-host-agent",          .public,        nil, h.downloads.agentBinary()),
+            Route("GET",    "/download/pulse-host-agent.sha256",   .public,        nil, h.downloads.agentBinary(checksumOnly: true)),
+            Route("GET",    "/download/pulse-docker-agent",        .public,        nil, h.downloads.agentBinary()),
 
             Route("GET",    "/api/admin/reports/generate",         .admin,         .settingsRead, h.reports.generate),
         ]

@@ -57,6 +57,7 @@ public struct StateHandlers: Sendable {
         set("machineId", host?.machineId)
         set("reportIp", host?.reportIp)
         set("agentVersion", report.agent?.version)
+        set("updatedFrom", report.agent?.updatedFrom)
         set("cpuCount", host?.cpuCount.map(Double.init))
         set("cpuUsage", report.metrics?.cpuUsagePercent)
         set("uptimeSeconds", host?.uptimeSeconds.map(Double.init))

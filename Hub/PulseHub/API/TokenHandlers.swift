@@ -4,6 +4,7 @@ import PulseCommon
 /// `/api/security/tokens` and `/api/security/validate-token`.
 public struct TokenHandlers: Sendable {
     let tokens: TokenService
+    let audit: AuditLog
 
     /// A token as the API shows it: never the hash or the raw value.
     struct TokenDTO: Encodable {
@@ -23,6 +24,14 @@ public struct TokenHandlers: Sendable {
             createdAt = record.createdAt
             lastUsedAt = record.lastUsedAt
             scopes = record.scopes.map(\.rawValue)
+        }
+
+        var json: JSONValue {
+            var object: [String: JSONValue] = ["id": .string(id), "name": .string(name), "prefix": .string(prefix),
+                                               "suffix": .string(suffix), "createdAt": .string(RFC3339.format(createdAt)),
+                                               "scopes": .array(scopes.map { .string($0) })]
+            if let lastUsedAt { object["lastUsedAt"] = .string(RFC3339.format(lastUsedAt)) }
+            return .object(object)
         }
     }
 
@@ -50,28 +59,18 @@ public struct TokenHandlers: Sendable {
         }
         let name = try Self.validatedName(body.name)
         let created = try tokens.create(name: name, scopes: scopes, now: context.now)
-        context.logger.info("API token created", ["tokenId": created.record.id, "by": context.principal?.displayName ?? "-"])
+        audit.record("token_created", user: context.principal?.displayName, ip: context.clientIP, path: context.request.path,
+                     details: "token \(created.record.id) \"\(name)\" scopes \(scopes.map(\.rawValue).joined(separator: ","))",
+                     now: context.now)
         return .json(CreateResponse(token: created.raw, record: TokenDTO(created.record)))
     }
 
     public func revoke(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.parameter("id")
         guard try tokens.revoke(id: id) else { throw APIError.notFound("token_not_found", "Token not found") }
-        context.logger.info("API token revoked", ["tokenId": id, "by": context.principal?.displayName ?? "-"])
+        audit.record("token_revoked", user: context.principal?.displayName, ip: context.clientIP, path: context.request.path,
+                     details: "token \(id)", now: context.now)
         return .noContent
-    }
-
-    struct ValidateRequest: Decodable {
-        let token: String?
-    }
-
-    public func validate(_ context: RequestContext) throws -> HTTPResponse {
-        let body = try context.decode(ValidateRequest.self)
-        guard let raw = body.token?.trimmingWhitespace(), !raw.isEmpty else {
-            throw APIError.badRequest("missing_token", "token is required")
-        }
-        let valid = tokens.authenticate(raw, now: context.now) != nil
-        return .json(object: ["valid": .bool(valid), "message": .string(valid ? "Token is valid" : "Token is invalid")])
     }
 
     /// The token name: trimmed, `API token` when absent, at most 128 characters, no control characters.

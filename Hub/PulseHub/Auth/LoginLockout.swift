@@ -52,6 +52,11 @@ public final class LoginLockout: Sendable {
         try store.clearLoginFailures(keys: [Self.keys(username: username, ip: ip)[0]])
     }
 
+    /// Clears every lock (recovery). Returns how many records were removed.
+    public func resetAll() throws -> Int {
+        try store.clearAllLoginFailures()
+    }
+
     /// Clears every lock involving a username or an address (keys hold usernames lowercased; addresses are
     /// stored as the server formats them, lowercase for IPv6).
     public func reset(identifier: String) throws -> Int {

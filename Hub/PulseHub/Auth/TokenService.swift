@@ -30,9 +30,17 @@ public final class TokenService: Sendable {
     /// SHA3-256 hex of a raw token.
     public static func hash(_ raw: String) -> String { Crypto.sha3_256(Array(raw.utf8)).hexString }
 
-    /// Creates and stores a token; returns the raw value (shown once) and the record.
-    public func create(name: String, scopes: [Scope], source: String = "api", now: Date = Date()) throws -> (raw: String, record: APITokenRecord) {
-        let raw = Self.generateRawToken()
+    public enum Problem: Error {
+        /// A supplied raw token is already in use.
+        case duplicate
+    }
+
+    /// Creates and stores a token (a fresh random one unless `raw` is given); returns the raw value (shown once)
+    /// and the record.
+    public func create(name: String, scopes: [Scope], raw supplied: String? = nil, source: String = "api",
+                       now: Date = Date()) throws -> (raw: String, record: APITokenRecord) {
+        let raw = supplied ?? Self.generateRawToken()
+        if supplied != nil, try store.token(hash: Self.hash(raw)) != nil { throw Problem.duplicate }
         let record = APITokenRecord(id: UUID().uuidString.lowercased(), name: name, hash: Self.hash(raw),
                                     prefix: String(raw.prefix(6)), suffix: String(raw.suffix(4)), scopes: scopes,
                                     createdAt: now, lastUsedAt: nil, source: source)
@@ -78,6 +86,21 @@ public final class TokenService: Sendable {
 
     /// Whether any token exists.
     public var isEmpty: Bool { state.withLock { $0.byHash.isEmpty } }
+
+    /// Gives a token a new random secret, keeping its id, scopes and host bindings; the old secret stops working
+    /// at once. Nil when no such token exists.
+    public func rotate(id: String, now: Date = Date()) throws -> (raw: String, record: APITokenRecord)? {
+        let raw = Self.generateRawToken()
+        let cached = record(id: id)
+        guard let old = try cached ?? store.allTokens().first(where: { $0.id == id }),
+              let updated = try store.replaceTokenSecret(id: id, hash: Self.hash(raw), prefix: String(raw.prefix(6)),
+                                                         suffix: String(raw.suffix(4))) else { return nil }
+        state.withLock { state in
+            state.byHash[old.hash] = nil
+            state.byHash[updated.hash] = updated
+        }
+        return (raw, updated)
+    }
 
     /// Deletes a token. Returns false when no such token exists.
     public func revoke(id: String) throws -> Bool {

@@ -49,6 +49,22 @@ public final class UserService: Sendable {
         return matches && record != nil ? record?.username : nil
     }
 
+    /// The administrator (the oldest account), if any.
+    public func primary() throws -> UserRecord? {
+        try store.allUsers().min { $0.createdAt < $1.createdAt }
+    }
+
+    /// Makes `username` with `password` the only administrator (quick-setup, recovery). The environment
+    /// fingerprint is kept only when the same account is re-set, so `PULSE_AUTH_*` does not override it at the
+    /// next start unless those values change.
+    public func replaceAdministrator(username: String, password: String, now: Date = Date()) throws {
+        let hash = try PasswordHasher.hash(password)
+        let existing = try store.user(named: username)
+        try store.replaceUsers(with: UserRecord(username: username, passwordHash: hash, source: "setup",
+                                                envFingerprint: existing?.envFingerprint, createdAt: existing?.createdAt ?? now,
+                                                updatedAt: now))
+    }
+
     /// Sets a new password (bcrypt cost 12, at least 12 characters).
     public func setPassword(username: String, newPassword: String, now: Date = Date()) throws {
         let hash = try PasswordHasher.hash(newPassword)

@@ -31,6 +31,27 @@ public struct HubConfiguration: Sendable {
     public var authPassword: String?
     /// Where to serve `/metrics` without authentication (`PULSE_METRICS_ADDR`); off when unset.
     public var metricsAddress: (host: String, port: UInt16)?
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` are believed (`PULSE_TRUSTED_PROXY_CIDRS`).
+    public var trustedProxies: [CIDR] = []
+    /// Networks the security status calls trusted (`PULSE_TRUSTED_NETWORKS`).
+    public var trustedNetworks: [CIDR] = []
+    /// `PULSE_AUDIT_SIGNING_KEY`; a generated key file is used when unset.
+    public var auditSigningKey: String?
+    /// `PULSE_AUDIT_RETENTION_DAYS` (default 90).
+    public var auditRetentionDays = 90
+    /// Private networks audit webhooks may reach (`PULSE_WEBHOOK_ALLOWED_PRIVATE_CIDRS`).
+    public var webhookAllowedPrivate: [CIDR] = []
+    /// `PULSE_AGENT_CONNECT_URL` and `PULSE_PUBLIC_URL`.
+    public var agentConnectURL: String?
+    public var publicURL: String?
+    /// `DISABLE_AUTH` is set: deprecated and ignored, reported by the security status.
+    public var deprecatedDisableAuth = false
+    /// Reverse-proxy authentication (`PROXY_AUTH_*`); nil when `PROXY_AUTH_SECRET` is unset.
+    public var proxyAuth: ProxyAuthConfiguration?
+    /// Where agent binaries are looked up (`PULSE_BIN_DIR` first).
+    public var binDirectories: [String] = []
+    /// Where install scripts are looked up (`PULSE_INSTALLERS_DIR` first).
+    public var installerDirectories: [String] = []
 
     /// A configuration problem, with what to do about it.
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -76,7 +97,22 @@ public struct HubConfiguration: Sendable {
         let adminConfigured = !(env["PULSE_AUTH_USER"] ?? "").isEmpty && !(env["PULSE_AUTH_PASS"] ?? "").isEmpty
             || !(env["PROXY_AUTH_SECRET"] ?? "").isEmpty
         let retention = try metricsRetention(env, dataDirectory: dataDirectory)
-        return HubConfiguration(
+        func networks(_ key: String) throws(Problem) -> [CIDR] {
+            let parsed = CIDR.parseList(env[key])
+            guard parsed.invalid.isEmpty else {
+                throw Problem(description: "\(key) has invalid entries \(parsed.invalid.joined(separator: ", ")): use addresses or CIDRs such as 10.0.0.0/8, separated by commas")
+            }
+            return parsed.networks
+        }
+        func url(_ key: String) throws(Problem) -> String? {
+            guard let value = env[key]?.trimmingWhitespace(), !value.isEmpty else { return nil }
+            guard value.hasPrefix("http://") || value.hasPrefix("https://"), value.utf8.count <= 2048,
+                  !value.unicodeScalars.contains(where: { $0.value <= 0x20 }) else {
+                throw Problem(description: "\(key)=\(value) is not an http(s) URL")
+            }
+            return value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
+        var configuration = HubConfiguration(
             dataDirectory: dataDirectory,
             bindHost: env["BACKEND_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0",
             port: UInt16(port), logLevel: logLevel, logFormat: logFormat, httpsEnabled: https,
@@ -93,6 +129,27 @@ public struct HubConfiguration: Sendable {
             authUser: env["PULSE_AUTH_USER"].flatMap { $0.isEmpty ? nil : $0 },
             authPassword: env["PULSE_AUTH_PASS"].flatMap { $0.isEmpty ? nil : $0 },
             metricsAddress: try listenAddress(env["PULSE_METRICS_ADDR"], name: "PULSE_METRICS_ADDR"))
+        configuration.trustedProxies = try networks("PULSE_TRUSTED_PROXY_CIDRS")
+        configuration.trustedNetworks = try networks("PULSE_TRUSTED_NETWORKS")
+        configuration.webhookAllowedPrivate = try networks("PULSE_WEBHOOK_ALLOWED_PRIVATE_CIDRS")
+        configuration.auditSigningKey = env["PULSE_AUDIT_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.auditRetentionDays = try integer("PULSE_AUDIT_RETENTION_DAYS", default: 90, range: 1...36_500)
+        configuration.agentConnectURL = try url("PULSE_AGENT_CONNECT_URL")
+        configuration.publicURL = try url("PULSE_PUBLIC_URL")
+        configuration.deprecatedDisableAuth = !(env["DISABLE_AUTH"] ?? "").isEmpty
+        configuration.binDirectories = DownloadHandlers.defaultBinDirectories(environment: env)
+        configuration.installerDirectories = DownloadHandlers.defaultInstallerDirectories(environment: env)
+        if let secret = env["PROXY_AUTH_SECRET"], !secret.isEmpty {
+            guard secret.utf8.count >= 16 else {
+                throw Problem(description: "PROXY_AUTH_SECRET is too short: use at least 16 random characters")
+            }
+            func value(_ key: String) -> String? { env[key].flatMap { $0.trimmingWhitespace().isEmpty ? nil : $0.trimmingWhitespace() } }
+            configuration.proxyAuth = ProxyAuthConfiguration(
+                secret: secret, userHeader: value("PROXY_AUTH_USER_HEADER"), roleHeader: value("PROXY_AUTH_ROLE_HEADER"),
+                roleSeparator: value("PROXY_AUTH_ROLE_SEPARATOR") ?? "|", adminRole: value("PROXY_AUTH_ADMIN_ROLE"),
+                logoutURL: try url("PROXY_AUTH_LOGOUT_URL"))
+        }
+        return configuration
     }
 
     /// `host:port`, `:port` (loopback) or `[v6]:port`; nil when unset or empty.
@@ -137,5 +194,47 @@ public struct HubConfiguration: Sendable {
             field.apply(&retention, .seconds(value * field.unit))
         }
         return retention
+    }
+}
+
+/// Authentication by a reverse proxy (hub-api section 2.1): the proxy proves itself with `X-Proxy-Secret` and names
+/// the user (and optionally roles) in headers.
+public struct ProxyAuthConfiguration: Sendable {
+    public var secret: String
+    public var userHeader: String?
+    public var roleHeader: String?
+    public var roleSeparator: String
+    public var adminRole: String?
+    public var logoutURL: String?
+
+    public init(secret: String, userHeader: String? = nil, roleHeader: String? = nil, roleSeparator: String = "|",
+                adminRole: String? = nil, logoutURL: String? = nil) {
+        self.secret = secret
+        self.userHeader = userHeader
+        self.roleHeader = roleHeader
+        self.roleSeparator = roleSeparator
+        self.adminRole = adminRole
+        self.logoutURL = logoutURL
+    }
+
+    /// The proxied user for a request, or nil when it carries no proxy secret. Throws when the secret is wrong
+    /// (compared in constant time) or the user header is required but empty.
+    public func authenticate(header: (String) -> String?) throws(APIError) -> (username: String, isAdmin: Bool)? {
+        guard let presented = header("X-Proxy-Secret") else { return nil }
+        guard Crypto.constantTimeEqual(Crypto.sha256(Array(presented.utf8)), Crypto.sha256(Array(secret.utf8))) else {
+            throw APIError(status: 401, code: "invalid_proxy_secret", message: "Proxy authentication failed")
+        }
+        var username = "proxy-user"
+        if let userHeader {
+            guard let named = header(userHeader)?.trimmingWhitespace(), !named.isEmpty, named.utf8.count <= 256 else {
+                throw APIError(status: 401, code: "proxy_user_missing", message: "Proxy authentication failed: no user name")
+            }
+            username = named
+        }
+        var isAdmin = true
+        if let roleHeader, let adminRole, let roles = header(roleHeader) {
+            isAdmin = roles.components(separatedBy: roleSeparator).contains { $0.trimmingWhitespace() == adminRole }
+        }
+        return (username, isAdmin)
     }
 }

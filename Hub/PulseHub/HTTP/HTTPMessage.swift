@@ -30,11 +30,26 @@ public struct HTTPRequest: Sendable {
     public func queryValue(_ name: String) -> String? { query.first(where: { $0.0 == name })?.1 }
 }
 
+/// A response body served straight from a file (zero-copy), e.g. agent binaries.
+public struct FileBody: Sendable, Equatable {
+    public let path: String
+    public let offset: UInt64
+    public let length: UInt64
+
+    public init(path: String, offset: UInt64, length: UInt64) {
+        self.path = path
+        self.offset = offset
+        self.length = length
+    }
+}
+
 /// An HTTP response.
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// When set, the body comes from this file range instead of `body`.
+    public var file: FileBody?
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status

@@ -240,7 +240,21 @@ private func makeRequest(_ connection: OpaquePointer, method: String, path: Stri
 }
 
 private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD_Result {
-    response.body.withUnsafeBytes { buffer in
+    if let file = response.file {
+        // MHD owns the descriptor from here and closes it with the response (sendfile where possible).
+        let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0,
+              let handle = MHD_create_response_from_fd_at_offset64(file.length, descriptor, file.offset) else {
+            if descriptor >= 0 { close(descriptor) }
+            return queue(connection, APIError.internalError.response())
+        }
+        defer { MHD_destroy_response(handle) }
+        for (name, value) in response.headers where !value.utf8.contains(10) && !value.utf8.contains(13) {
+            _ = MHD_add_response_header(handle, name, value)
+        }
+        return MHD_queue_response(connection, UInt32(response.status), handle)
+    }
+    return response.body.withUnsafeBytes { buffer in
         guard let handle = MHD_create_response_from_buffer(buffer.count, UnsafeMutableRawPointer(mutating: buffer.baseAddress),
                                                            .RESPMEM_MUST_COPY) else { return .NO }
         defer { MHD_destroy_response(handle) }

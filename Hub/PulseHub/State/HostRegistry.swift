@@ -180,6 +180,18 @@ public final class HostRegistry: Sendable {
         return (removed, revoked)
     }
 
+    /// Sets (or, with nil, clears) a host's `commandsEnabled` override, in memory and on disk. False when unknown.
+    public func setCommandsEnabled(id: String, _ value: Bool?) throws -> Bool {
+        let known = state.withLock { state -> Bool in
+            guard state.hosts[id] != nil else { return false }
+            state.hosts[id]?.commandsEnabledOverride = value
+            return true
+        }
+        guard known else { return false }
+        try persistence.withLock { _ in try store.setCommandsEnabledOverride(hostID: id, value) }
+        return true
+    }
+
     /// Writes hosts changed since the last flush. Returns how many were written.
     @discardableResult
     public func flush() throws -> Int {

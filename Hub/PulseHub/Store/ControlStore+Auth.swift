@@ -145,6 +145,26 @@ extension ControlStore {
         }
     }
 
+    /// Deletes every failure record. Returns how many.
+    public func clearAllLoginFailures() throws -> Int {
+        try database.run("DELETE FROM login_failures")
+    }
+
+    /// Makes `user` the only administrator: other accounts and their sessions are removed, atomically.
+    public func replaceUsers(with user: UserRecord) throws {
+        try database.transaction { transaction in
+            try transaction.run("DELETE FROM sessions WHERE username != ?", [.text(user.username)])
+            try transaction.run("DELETE FROM users WHERE username != ?", [.text(user.username)])
+            try transaction.run("""
+                INSERT INTO users(username, password_hash, source, env_fingerprint, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?)
+                ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, source = excluded.source,
+                    updated_at = excluded.updated_at
+                """, [.text(user.username), .text(user.passwordHash), .text(user.source),
+                      user.envFingerprint.map { .text($0) } ?? .null, .integer(user.createdAt.unixMilliseconds),
+                      .integer(user.updatedAt.unixMilliseconds)])
+        }
+    }
+
     /// Deletes failure records whose key contains `identifier` (a username or an address). Returns how many.
     public func clearLoginFailures(matching identifier: String) throws -> Int {
         try database.transaction { transaction in

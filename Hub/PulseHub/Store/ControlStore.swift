@@ -76,6 +76,29 @@ public final class ControlStore: Sendable {
         CREATE TABLE login_failures(
             key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER, last_failure INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE audit_events(
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, timestamp TEXT NOT NULL,
+            event TEXT NOT NULL, user TEXT, ip TEXT NOT NULL, path TEXT, success INTEGER NOT NULL, details TEXT,
+            signature TEXT NOT NULL, prev_hash TEXT NOT NULL);
+        CREATE INDEX audit_events_ts ON audit_events(ts);
+        CREATE TABLE audit_deliveries(
+            id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, event TEXT NOT NULL, url TEXT NOT NULL, body BLOB NOT NULL,
+            status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, last_status INTEGER,
+            last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE INDEX audit_deliveries_due ON audit_deliveries(status, next_attempt_at);
+        CREATE TABLE recovery_tokens(
+            hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, ip TEXT,
+            used_at INTEGER) WITHOUT ROWID;
+        """,
+        """
+        CREATE TABLE agent_profiles(
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, config TEXT NOT NULL, created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE agent_profile_assignments(
+            agent_id TEXT PRIMARY KEY, profile_id TEXT NOT NULL REFERENCES agent_profiles(id) ON DELETE CASCADE,
+            updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     private func migrate() throws {
@@ -158,6 +181,28 @@ public final class ControlStore: Sendable {
             }
             try bumpTokenGeneration(transaction)
             return record
+        }
+    }
+
+    /// Gives a token a new secret, keeping its id, name, scopes and host bindings. An env-seeded token's old hash
+    /// is suppressed so the environment does not bring it back. Returns the updated record.
+    public func replaceTokenSecret(id: String, hash: String, prefix: String, suffix: String) throws -> APITokenRecord? {
+        try database.transaction { transaction in
+            guard let record = try transaction.query("SELECT \(Self.tokenColumns) FROM api_tokens WHERE id = ?", [.text(id)])
+                .first.flatMap(Self.token(from:)) else { return nil }
+            try transaction.run("UPDATE api_tokens SET hash = ?, prefix = ?, suffix = ?, source = 'api', last_used_at = NULL WHERE id = ?",
+                                [.text(hash), .text(prefix), .text(suffix), .text(id)])
+            if record.source == "env" {
+                try transaction.run("INSERT OR IGNORE INTO env_token_suppressions(hash) VALUES(?)", [.text(record.hash)])
+            }
+            try bumpTokenGeneration(transaction)
+            var updated = record
+            updated.hash = hash
+            updated.prefix = prefix
+            updated.suffix = suffix
+            updated.source = "api"
+            updated.lastUsedAt = nil
+            return updated
         }
     }
 
