@@ -3,10 +3,12 @@
 # otherwise it lists exactly what is missing and the command to install it.
 set -euo pipefail
 
-# Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool).
-PACKAGES=(curl pkg-config libcrypt-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev)
+# Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool, and headless
+# Chromium with its driver and Debian's Selenium for the dashboard's browser tests).
+PACKAGES=(curl pkg-config libcrypt-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev
+          zlib1g-dev)
 if [ "${1:-build}" = "test" ]; then
-    PACKAGES+=(openssl prometheus sqlite3)
+    PACKAGES+=(openssl prometheus sqlite3 chromium chromium-driver python3-selenium)
 fi
 
 missing=()
