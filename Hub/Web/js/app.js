@@ -149,7 +149,10 @@ async function render() {
   try {
     const module = await pages[route.page]();
     if (token !== app.renderToken) return undefined;
-    app.cleanup = (await module.render(main, { ...app, params: route.params, query: new URLSearchParams(location.search) })) || null;
+    // Pages get the app itself (so what they learn, such as who signed in, sticks) with this route's parameters.
+    app.params = route.params;
+    app.query = new URLSearchParams(location.search);
+    app.cleanup = (await module.render(main, app)) || null;
   } catch (error) {
     main.append(h("div", { class: "notice error", role: "alert" },
       error instanceof ApiError ? error.message : "This page failed to load. Reload to try again."));

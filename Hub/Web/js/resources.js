@@ -90,3 +90,16 @@ export function problemPods(pods) {
     return (pod.restarts || 0) >= 3;
   });
 }
+
+const TEMPERATURE_REASONS = {
+  "no-sysfs": "No temperatures: the agent cannot read /sys (in a container, mount the host's /sys).",
+  "vm-no-hwmon": "No temperatures: this is a virtual machine, and virtual machines expose no temperature sensors.",
+  "no-hwmon": "No temperatures: the kernel exposes no hardware monitoring sensors (load the sensor driver, e.g. coretemp or k10temp).",
+  "no-known-chip": "No temperatures: the sensors found are not ones the agent reads.",
+};
+
+/** Why a host has no temperatures, in words (the agent's reason codes). */
+export function temperatureReason(code) {
+  if (!code) return "No temperature sensors reported.";
+  return TEMPERATURE_REASONS[code] || `No temperatures (${code}).`;
+}

@@ -7,7 +7,7 @@ import {
 } from "../dom.js";
 import { get } from "../api.js";
 import { lineChart } from "../charts.js";
-import { asArray } from "../resources.js";
+import { asArray, temperatureReason } from "../resources.js";
 import { poll } from "../live.js";
 
 const RANGES = [["1h", "1 hour"], ["24h", "24 hours"], ["7d", "7 days"], ["30d", "30 days"]];
@@ -94,7 +94,7 @@ export async function render(main, app) {
   function temperatureSummary(host) {
     const temps = Object.values(host.sensors?.temperatureCelsius || {}).filter(isNumber);
     if (temps.length) return fmtTemp(Math.max(...temps));
-    return host.sensors?.temperatureUnavailableReason || "No temperature sensors reported.";
+    return temperatureReason(host.sensors?.temperatureUnavailableReason);
   }
 
   function drawTables(host) {
@@ -135,7 +135,7 @@ export async function render(main, app) {
         { label: "Sensor", cell: (r) => r.name },
         { label: "Kind", cell: (r) => ({ temperatureCelsius: "temperature", fanRpm: "fan", powerWatts: "power", additional: "other" })[r.group] },
         { label: "Value", cell: (r) => `${fmtNumber(r.value)} ${r.unit}`.trim(), num: true },
-      ], sensorRows, { empty: host.sensors?.temperatureUnavailableReason || "No sensors reported." })),
+      ], sensorRows, { empty: temperatureReason(host.sensors?.temperatureUnavailableReason) })),
       h("section", { class: "card", id: "host-network" }, h("h2", {}, "Network interfaces"), table([
         { label: "Interface", cell: (n) => n.name || "—" },
         { label: "Addresses", cell: (n) => asArray(n.addresses).join(", ") || "—" },

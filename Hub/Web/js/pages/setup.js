@@ -51,7 +51,7 @@ function stepToken(card, app, status) {
 function stepAdmin(card, app, setupToken) {
   const notice = noticeArea();
   const username = h("input", { type: "text", id: "setup-username", name: "username", value: "admin", autocomplete: "username", required: true });
-  const password = h("input", { type: "password", id: "setup-password", name: "password", autocomplete: "new-password", required: true, minlength: "12" });
+  const password = h("input", { type: "password", id: "setup-password", name: "password", autocomplete: "new-password", required: true });
   const confirm = h("input", { type: "password", id: "setup-confirm", name: "confirm", autocomplete: "new-password", required: true });
   const submit = h("button", { type: "submit", class: "primary" }, "Create administrator");
   const form = h("form", { class: "stack", id: "setup-admin-form" },

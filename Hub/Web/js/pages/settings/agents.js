@@ -6,8 +6,7 @@ import { get, post, put, patch, del } from "../../api.js";
 import { asArray } from "../../resources.js";
 
 export async function render(panel) {
-  const notice = noticeArea();
-  panel.append(notice, installSection(), hostsSection(notice), profilesSection(notice));
+  panel.append(installSection(), hostsSection(), profilesSection());
 }
 
 function installSection() {
@@ -39,7 +38,9 @@ function installSection() {
     h("p", { class: "muted" }, "Each command carries a new agent token, so every machine can be revoked on its own."), form);
 }
 
-function hostsSection(pageNotice) {
+function hostsSection() {
+  const pageNotice = noticeArea();
+  pageNotice.id = "agent-hosts-notice";
   const body = h("div", { id: "agent-hosts" }, h("p", { class: "loading" }, "Loading hosts…"));
   async function load() {
     let state;
@@ -81,7 +82,7 @@ function hostsSection(pageNotice) {
   load();
   return h("section", { class: "card" }, h("h2", {}, "Hosts"),
     h("p", { class: "muted" }, "Remote commands: whether the hub may ask this agent to run commands. “Agent default” uses the agent's own setting."),
-    body);
+    pageNotice, body);
 }
 
 function commandsSelect(row, notice) {
@@ -119,7 +120,8 @@ function profileSelect(row, profiles, notice) {
   return select;
 }
 
-function profilesSection(pageNotice) {
+function profilesSection() {
+  const pageNotice = noticeArea();
   const list = h("div", { id: "profile-list" }, h("p", { class: "loading" }, "Loading profiles…"));
   const name = h("input", { type: "text", id: "profile-name", maxlength: "128", required: true });
   const config = h("textarea", { id: "profile-config", spellcheck: "false", class: "mono",
@@ -193,6 +195,6 @@ function profilesSection(pageNotice) {
   });
   load();
   return h("section", { class: "card" }, h("h2", {}, "Agent profiles"),
-    h("p", { class: "muted" }, "A profile is a named set of agent settings; assign it to hosts above."), list,
+    h("p", { class: "muted" }, "A profile is a named set of agent settings; assign it to hosts above."), pageNotice, list,
     h("h3", {}, "Create or edit a profile"), form);
 }

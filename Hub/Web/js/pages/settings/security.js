@@ -31,7 +31,7 @@ export async function render(panel) {
   }
 
   const current = h("input", { type: "password", id: "password-current", autocomplete: "current-password", required: true });
-  const fresh = h("input", { type: "password", id: "password-new", autocomplete: "new-password", required: true, minlength: "12" });
+  const fresh = h("input", { type: "password", id: "password-new", autocomplete: "new-password", required: true });
   const again = h("input", { type: "password", id: "password-again", autocomplete: "new-password", required: true });
   const passwordNotice = noticeArea();
   const passwordForm = h("form", { class: "stack", id: "password-form" },
