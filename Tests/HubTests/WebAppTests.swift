@@ -155,6 +155,52 @@ import Testing
         }
     }
 
+    /// The shipped dashboard (`Hub/Web`) keeps to the CSP and the no-outside-code rule: no inline script, style or
+    /// event handler in HTML, no `eval`/`new Function`/`innerHTML`, no URL of another site (the SVG namespace and
+    /// example.com placeholders aside), every import resolving
+    /// to a file that exists, every file of a type the hub names, no symbolic links.
+    @Test func shippedDashboardKeepsToThePolicy() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/Hub/Web"
+        let files = try #require(FileManager.default.subpaths(atPath: root)).filter { !Self.isDirectory(root + "/" + $0) }
+        #expect(files.contains("index.html") && files.contains("app.css") && files.contains("js/app.js"))
+        for file in files {
+            let path = root + "/" + file
+            let type = WebAppHandlers.contentType(for: file)
+            #expect(type != "application/octet-stream", "\(file) has no known content type")
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) == nil, "\(file) is a symbolic link")
+            guard WebAppHandlers.isCompressible(type), let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            for pattern in [#"https?://(?!www\.w3\.org/2000/svg|[a-z.]*example\.com)"#, #"//cdn"#, #"@import url"#] {
+                #expect(text.range(of: pattern, options: .regularExpression) == nil, "\(file) refers to another site (\(pattern))")
+            }
+            if file.hasSuffix(".html") {
+                #expect(text.range(of: #"<script(?![^>]*\bsrc=)[^>]*>"#, options: .regularExpression) == nil, "\(file): inline script")
+                #expect(text.range(of: #"\sstyle\s*="#, options: .regularExpression) == nil, "\(file): inline style attribute")
+                #expect(text.range(of: #"<style"#, options: .regularExpression) == nil, "\(file): <style> element")
+                #expect(text.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil, "\(file): inline event handler")
+            }
+            if file.hasSuffix(".js") {
+                for forbidden in ["eval(", "new Function", "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                                  "setAttribute(\"style\"", "cssText"] {
+                    #expect(!text.contains(forbidden), "\(file) uses \(forbidden)")
+                }
+                // Static and dynamic imports resolve to files that exist.
+                let pattern = try NSRegularExpression(pattern: #"(?:from\s+|import\()\s*"(\.{1,2}/[^"]+)""#)
+                let directory = (file as NSString).deletingLastPathComponent
+                for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    let target = (text as NSString).substring(with: match.range(at: 1))
+                    let resolved = ((root + "/" + directory + "/" + target) as NSString).standardizingPath
+                    #expect(FileManager.default.fileExists(atPath: resolved), "\(file) imports \(target), which does not exist")
+                }
+            }
+        }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var flag: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
+    }
+
     @Test func gzipRoundTrips() throws {
         let text = Array(String(repeating: "pulse ", count: 1000).utf8)
         let compressed = try #require(Gzip.compress(text))
