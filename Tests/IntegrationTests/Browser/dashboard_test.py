@@ -9,6 +9,8 @@ with its browser, the agent) is stopped by PID before exit, also on SIGTERM.
 
 import argparse
 import base64
+import http.client
+import threading
 import json
 import os
 import re
@@ -19,6 +21,8 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from selenium import webdriver
 from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
@@ -211,6 +215,176 @@ class Run:
     def text(self, selector):
         element = self.css(selector, timeout=5)
         return element.text if element is not None else ""
+
+
+# Docker / Podman hosts and a Kubernetes cluster in the shapes of hub-api 11.1 and agent-protocol 2.2 / 2.3. The
+# hub in this branch does not ingest those reports yet, so a proxy adds them to /api/state for the pages that show
+# them (and answers the report download the same way); everything else goes to the real hub unchanged.
+NOW_MS = int(time.time() * 1000)
+FIXTURE_DOCKER = [{
+    "id": "docker-fixture-1", "agentId": "agent-d1", "hostname": "docker-box", "displayName": "docker-box",
+    "runtime": "podman", "runtimeVersion": "4.3.1", "dockerVersion": "4.3.1", "cpus": 4, "totalMemoryBytes": 8 << 30,
+    "cpuUsagePercent": 37.25, "memory": {"total": 8 << 30, "used": 3 << 30, "usage": 37.5},
+    "disks": [{"mountpoint": "/", "total": 100 << 30, "used": 40 << 30, "usage": 40.0}],
+    "status": "online", "lastSeen": NOW_MS, "intervalSeconds": 30,
+    "containers": [
+        {"id": "c-web", "name": "web", "image": "nginx:1.25", "state": "running", "status": "Up 3 hours", "health": "healthy",
+         "cpuPercent": 12.5, "memoryUsageBytes": 64 << 20, "memoryLimitBytes": 256 << 20, "memoryPercent": 25.0,
+         "uptimeSeconds": 10800, "restartCount": 0},
+        {"id": "c-db", "name": "db", "image": "postgres:15", "state": "running", "status": "Up 2 days", "health": "unhealthy",
+         "cpuPercent": 3.75, "memoryUsageBytes": 512 << 20, "memoryLimitBytes": 1 << 30, "memoryPercent": 50.0,
+         "uptimeSeconds": 180000, "restartCount": 2},
+        {"id": "c-job", "name": "nightly-job", "image": "busybox", "state": "exited", "status": "Exited (1) 2 hours ago",
+         "cpuPercent": 0, "memoryUsageBytes": 0, "memoryLimitBytes": 0, "memoryPercent": 0, "uptimeSeconds": 0,
+         "restartCount": 5, "exitCode": 1},
+    ],
+}]
+FIXTURE_CLUSTERS = [{
+    "id": "k8s-fixture-1", "name": "prod-cluster", "version": "v1.29.2", "status": "online", "lastSeen": NOW_MS,
+    "nodes": [
+        {"uid": "n1", "name": "node-a", "ready": True, "roles": ["control-plane"], "kubeletVersion": "v1.29.2",
+         "capacity": {"cpuCores": 4, "memoryBytes": 16 << 30, "pods": 110}},
+        {"uid": "n2", "name": "node-b", "ready": False, "roles": ["worker"], "kubeletVersion": "v1.29.2",
+         "capacity": {"cpuCores": 8, "memoryBytes": 32 << 30, "pods": 110}},
+    ],
+    "pods": [
+        {"uid": "p1", "name": "api-7c9", "namespace": "shop", "phase": "Running", "restarts": 0, "nodeName": "node-a",
+         "containers": [{"name": "api", "ready": True, "state": "running"}]},
+        {"uid": "p2", "name": "worker-5f2", "namespace": "shop", "phase": "Running", "restarts": 14, "nodeName": "node-a",
+         "containers": [{"name": "worker", "ready": False, "state": "waiting", "reason": "CrashLoopBackOff"}]},
+        {"uid": "p3", "name": "migrate-1", "namespace": "shop", "phase": "Succeeded", "restarts": 0},
+        {"uid": "p4", "name": "cache-0", "namespace": "infra", "phase": "Pending", "reason": "Unschedulable", "restarts": 0},
+    ],
+    "deployments": [
+        {"uid": "d1", "name": "api", "namespace": "shop", "desiredReplicas": 2, "readyReplicas": 2, "availableReplicas": 2, "updatedReplicas": 2},
+        {"uid": "d2", "name": "worker", "namespace": "shop", "desiredReplicas": 3, "readyReplicas": 1, "availableReplicas": 1, "updatedReplicas": 3},
+    ],
+}]
+
+
+class FixtureProxy:
+    """A loopback HTTP proxy to the hub that adds the fixtures above to /api/state and answers report downloads."""
+
+    def __init__(self, hub):
+        target = urlsplit(hub)
+        outer = self
+        self.requests = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                outer.requests.append(self.path)
+                if self.path.startswith("/api/admin/reports/generate"):
+                    csv = b"# Pulse Metrics Report\n# SUMMARY\nMetric,Count,Min,Max,Average,Current,Unit\ncpu,3,1,3,2,3,%\n"
+                    return self.reply(200, [("Content-Type", "text/csv"),
+                                            ("Content-Disposition", 'attachment; filename="report-fixture-20260101.csv"')], csv)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "accept-encoding", "connection")}
+                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=15)
+                try:
+                    connection.request(self.command, self.path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    data = response.read()
+                    out = [(k, v) for k, v in response.getheaders()
+                           if k.lower() not in ("content-length", "transfer-encoding", "connection")]
+                    if self.path.split("?")[0] == "/api/state" and response.status == 200:
+                        state = json.loads(data)
+                        state["dockerHosts"] = FIXTURE_DOCKER
+                        state["kubernetesClusters"] = FIXTURE_CLUSTERS
+                        data = json.dumps(state).encode()
+                    self.reply(response.status, out, data)
+                finally:
+                    connection.close()
+
+            def reply(self, status, headers, data):
+                self.send_response(status)
+                for key, value in headers:
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def fixture_pages(run):
+    """Containers, clusters and the report download, against the documented shapes (through the proxy)."""
+    d = run.driver
+    proxy = FixtureProxy(run.args.hub)
+    try:
+        d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": run.args.work})
+        d.get(proxy.url + "/containers")
+        run.ready()
+        section = run.css("#docker-docker-fixture-1", timeout=15)
+        if run.check("the containers page shows a Podman host from /api/state", section is not None, run.text("main")[:400]):
+            rows = d.find_elements(By.CSS_SELECTOR, "#docker-docker-fixture-1 tbody tr")
+            names = [r.get_attribute("data-container") for r in rows]
+            run.check("containers are listed running first", names == ["c-db", "c-web", "c-job"], names)
+            web = d.find_element(By.CSS_SELECTOR, "tr[data-container='c-web']").text
+            run.check("a container row shows state, health, CPU and memory",
+                      all(part in web for part in ("running", "healthy", "12.5%", "64.0 MiB of 256.0 MiB")), web)
+            run.check("an unhealthy container is flagged", "unhealthy" in d.find_element(By.CSS_SELECTOR, "tr[data-container='c-db']").text)
+            run.check("the runtime and its version are named", "Podman 4.3.1" in section.text, section.text[:200])
+        cluster = run.css("#cluster-k8s-fixture-1", timeout=5)
+        text = cluster.text if cluster is not None else ""
+        run.check("the cluster shows its nodes, with the one not ready", "node-a" in text and "node-b" in text and "not ready" in text, text[:600])
+        run.check("problem pods list the crash-looping and pending pods only",
+                  "worker-5f2" in text and "cache-0" in text and "CrashLoopBackOff" in text and "api-7c9" not in text
+                  and "migrate-1" not in text, text[:800])
+        run.check("deployments show ready of desired", "1/3" in text and "2/2" in text, text[-400:])
+        filter_box = run.css("#containers-filter")
+        filter_box.send_keys("postgres")
+        run.check("the containers filter narrows the rows", run.wait(
+            lambda d: [r.get_attribute("data-container") for r in d.find_elements(By.CSS_SELECTOR, "#docker-docker-fixture-1 tbody tr")] == ["c-db"], 5))
+        filter_box.clear()
+        filter_box.send_keys(Keys.BACKSPACE)
+        run.screenshot("15-containers-and-clusters")
+        run.collect_console("containers (documented shapes)")
+
+        d.get(proxy.url + "/")
+        run.ready()
+        docker_row = run.css("tr[data-kind=docker][data-id='docker-fixture-1'] td.cpu", timeout=15)
+        run.check("the overview lists docker hosts with their CPU", docker_row is not None and docker_row.get_attribute("data-value") == "37.25")
+        k8s_row = run.css("tr[data-kind=kubernetes][data-id='k8s-fixture-1']", timeout=5)
+        run.check("the overview lists clusters with node readiness", k8s_row is not None and "1/2 nodes ready" in k8s_row.text,
+                  k8s_row.text if k8s_row is not None else "")
+        run.screenshot("16-overview-all-kinds")
+        run.collect_console("overview (documented shapes)")
+
+        d.get(proxy.url + "/settings/reporting")
+        run.ready()
+        Select(run.css("#report-type")).select_by_value("dockerContainer")
+        options = [o.get_attribute("value") for o in run.css("#report-resource").find_elements(By.TAG_NAME, "option")]
+        run.check("reports can be made for containers", options == ["c-web", "c-db", "c-job"], options)
+        Select(run.css("#report-format")).select_by_value("csv")
+        run.css("#report-download").click()
+        notice = run.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#report-form .notice.ok").text, 15)
+        run.check("a report download is offered under the hub's file name", notice and "report-fixture-20260101.csv" in notice, notice)
+        asked = [p for p in proxy.requests if p.startswith("/api/admin/reports/generate")]
+        run.check("the report request carries the documented parameters",
+                  asked and all(k in asked[-1] for k in ("format=csv", "resourceType=dockerContainer", "resourceId=c-web", "range=24h")),
+                  asked)
+        downloaded = os.path.join(run.args.work, "report-fixture-20260101.csv")
+        run.check("the browser saved the report", run.wait(lambda d: os.path.exists(downloaded), 10), os.listdir(run.args.work))
+        run.collect_console("reporting (download)")
+    finally:
+        proxy.close()
 
 
 def dump_dom(run, path, expect, name):
@@ -617,6 +791,7 @@ def main():
         if host_id:
             reporting_page(run, host_id)
         security_page(run)
+        fixture_pages(run)
         if host_id:
             phone_and_keyboard(run, host_id)
         run.driver.delete_all_cookies()
