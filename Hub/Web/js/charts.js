@@ -5,7 +5,7 @@ import { h, s, isNumber, replace } from "./dom.js";
 
 const WIDTH = 640;
 const HEIGHT = 220;
-const MARGIN = { left: 56, right: 12, top: 12, bottom: 26 };
+const MARGIN = { left: 78, right: 12, top: 12, bottom: 26 };
 
 /** A round upper bound for the y axis. */
 export function niceMax(value) {
@@ -45,7 +45,8 @@ function pathFor(points, x, y) {
  * A line chart. series: [{name, points: [{timestamp (ms), value}]}]. Options: title, format (value → text),
  * percent (y axis 0–100), start and end (ms; the x range, else the data's).
  */
-export function lineChart(series, { title = "", format = (v) => String(v), percent = false, start, end } = {}) {
+export function lineChart(series, { title = "", format = (v) => String(v), axisFormat, percent = false, start, end } = {}) {
+  const tick = axisFormat || format;
   const usable = series.map((one) => ({ ...one, points: (one.points || []).filter((p) => isNumber(p.value) && isNumber(p.timestamp)) }));
   const all = usable.flatMap((one) => one.points);
   const total = all.length;
@@ -72,7 +73,7 @@ export function lineChart(series, { title = "", format = (v) => String(v), perce
     const value = (top / 4) * i;
     const py = y(value);
     axis.append(s("line", { class: "gridline", x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: py, y2: py }));
-    axis.append(s("text", { x: MARGIN.left - 6, y: py + 4, "text-anchor": "end" }, format(value)));
+    axis.append(s("text", { x: MARGIN.left - 6, y: py + 4, "text-anchor": "end" }, tick(value)));
   }
   for (let i = 0; i <= 4; i += 1) {
     const t = first + ((last - first) / 4) * i;

@@ -352,8 +352,10 @@ def fixture_pages(run):
         filter_box.send_keys("postgres")
         run.check("the containers filter narrows the rows", run.wait(
             lambda d: [r.get_attribute("data-container") for r in d.find_elements(By.CSS_SELECTOR, "#docker-docker-fixture-1 tbody tr")] == ["c-db"], 5))
-        filter_box.clear()
-        filter_box.send_keys(Keys.BACKSPACE)
+        filter_box.send_keys(Keys.CONTROL, "a")
+        filter_box.send_keys(Keys.DELETE)
+        run.check("clearing the filter shows every container again", run.wait(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#docker-docker-fixture-1 tbody tr")) == 3, 5))
         run.screenshot("15-containers-and-clusters")
         run.collect_console("containers (documented shapes)")
 
@@ -735,8 +737,11 @@ def phone_and_keyboard(run, host_id):
     d.set_window_size(390, 844)
     run.open("/")
     run.css(f"tr[data-id='{host_id}']")
-    overflow = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-    run.check("the overview fits a phone's width", overflow <= 1, overflow)
+    overflow = d.execute_script("return Math.max(document.documentElement.scrollWidth, document.querySelector('#resources').scrollWidth) - window.innerWidth")
+    run.check("the overview fits a phone's width, without sideways scrolling", overflow <= 1, overflow)
+    Select(run.css("#overview-sort")).select_by_value("cpu")
+    first = run.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#resources tbody tr").get_attribute("data-id"), 5)
+    run.check("a phone sorts with its own control (by CPU, highest first)", first == host_id or first == "dash-live-host", first)
     run.screenshot("14-overview-phone")
     d.set_window_size(1366, 900)
     run.open("/")

@@ -75,7 +75,8 @@ export async function render(main) {
         { label: "Reason", cell: (p) => p.reason || asArray(p.containers).map((c) => c.reason).filter(Boolean).join(", ") || "—" },
         { label: "Restarts", cell: (p) => String(p.restarts ?? 0), num: true },
         { label: "Node", cell: (p) => p.nodeName || "—", className: "hide-sm" },
-      ], pods, { empty: `All ${asArray(cluster.pods).length} pods are running or completed.` }),
+      ], pods, { empty: filter.value.trim() ? "No problem pod matches the filter."
+        : `All ${asArray(cluster.pods).length} pods are running or completed.` }),
       h("h3", {}, "Deployments"),
       table([
         { label: "Deployment", cell: (d) => [d.name, h("span", { class: "sub" }, d.namespace || "")] },

@@ -10,6 +10,9 @@ import { lineChart } from "../charts.js";
 import { asArray, temperatureReason } from "../resources.js";
 import { poll } from "../live.js";
 
+/** Short axis labels for byte rates: "750 B/s", "1.5 MiB/s". */
+const axisRate = (value) => (value === 0 ? "0" : `${fmtBytes(value, value >= 1024 && value < 10240 ? 1 : 0)}/s`);
+
 const RANGES = [["1h", "1 hour"], ["24h", "24 hours"], ["7d", "7 days"], ["30d", "30 days"]];
 const RANGE_MS = { "1h": 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
 
@@ -169,9 +172,9 @@ export async function render(main, app) {
       chart("chart-disk", "Disk usage", diskSeries.length ? diskSeries : [{ name: "disk", points: metrics.disk }],
         { percent: true, format: (v) => fmtPercent(v, 0) }),
       chart("chart-network", "Network", [{ name: "in", points: metrics.netin }, { name: "out", points: metrics.netout }],
-        { format: fmtRate }),
+        { format: fmtRate, axisFormat: axisRate }),
       chart("chart-diskio", "Disk I/O", [{ name: "read", points: metrics.diskread }, { name: "write", points: metrics.diskwrite }],
-        { format: fmtRate }),
+        { format: fmtRate, axisFormat: axisRate }),
       chart("chart-temperature", "Temperatures", named("temp:", (k) => k.slice(5)), { format: (v) => `${v.toFixed(0)} °C` }));
     charts.dataset.range = range;
     charts.dataset.loadedAt = fmtDateTime(Date.now());

@@ -28,9 +28,17 @@ export async function render(main) {
     "aria-label": "Filter resources" });
   const body = h("div", { id: "overview-table" }, h("p", { class: "loading" }, "Loading resources…"));
   filter.addEventListener("input", () => { view.filter = filter.value.trim().toLowerCase(); draw(); });
+  // On a phone the table becomes cards without a header row, so sorting gets its own control.
+  const sortSelect = h("select", { id: "overview-sort", class: "show-sm", "aria-label": "Sort by" },
+    COLUMNS.filter((c) => c.sort).map((c) => h("option", { value: c.key }, `Sort by ${c.label}`)));
+  sortSelect.addEventListener("change", () => {
+    view.sortKey = sortSelect.value;
+    view.ascending = ["name", "kind", "status"].includes(view.sortKey);
+    draw();
+  });
   main.append(
     h("div", { class: "page-head" }, h("h1", {}, "Overview"), summary, h("span", { class: "spacer" }), updated),
-    h("div", { class: "page-head" }, filter),
+    h("div", { class: "page-head" }, filter, sortSelect),
     notice, h("section", { class: "card" }, body));
 
   function sortHeader(column) {
@@ -57,6 +65,7 @@ export async function render(main) {
 
   function draw() {
     if (!view.state) return;
+    sortSelect.value = view.sortKey;
     const now = Date.now();
     const all = resourceRows(view.state);
     const online = all.filter((r) => r.status === "online").length;
@@ -94,9 +103,9 @@ export async function render(main) {
           row.tags.length ? h("span", { class: "sub" }, row.tags.map((tag) => h("span", { class: "chip" }, tag))) : null),
         h("td", { class: "hide-sm" }, row.kindLabel),
         h("td", { class: "status" }, statusBadge(row.status)),
-        h("td", { class: "cpu", dataset: { value: isNumber(row.cpu) ? String(row.cpu) : "" } },
+        h("td", { class: "cpu", dataset: { value: isNumber(row.cpu) ? String(row.cpu) : "", label: "CPU" } },
           isNumber(row.cpu) ? meter(row.cpu, "CPU") : "—"),
-        h("td", { class: "memory", dataset: { value: isNumber(row.memory) ? String(row.memory) : "" } },
+        h("td", { class: "memory", dataset: { value: isNumber(row.memory) ? String(row.memory) : "", label: "Memory" } },
           isNumber(row.memory) ? meter(row.memory, "Memory") : "—"),
         h("td", { class: "disk hide-sm" }, isNumber(row.disk) ? meter(row.disk, "Disk") : "—"),
         h("td", { class: "temperature num hide-sm" }, isNumber(row.temperature) ? fmtTemp(row.temperature) : "—"),
