@@ -115,7 +115,7 @@ main() {
     download_agent "$url" "$os-$arch" "$work"
     check_magic "$work/pulse-agent" "$os"
     chmod 0755 "$work/pulse-agent"
-    "$work/pulse-agent" --self-test >/dev/null 2>&1 || fail "the downloaded agent does not run on this machine (--self-test failed); nothing was changed"
+    "$work/pulse-agent" --self-test >/dev/null 2>&1 || fail "the downloaded agent does not run on this machine (--self-test failed; it needs glibc, libcurl4 and libssl3); nothing was changed"
     local new_version
     new_version="$("$work/pulse-agent" --version 2>/dev/null | head -n 1 || true)"
 

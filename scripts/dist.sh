@@ -33,7 +33,7 @@ mkdir -p "$bin_dir"
 target="$bin_dir/pulse-agent-linux-$arch"
 cp "$built" "$target.tmp"
 chmod 0755 "$target.tmp"
-"$target.tmp" --self-test >/dev/null
+"$target.tmp" --self-test >/dev/null 2>&1 || { echo "dist: the built agent fails --self-test" >&2; exit 1; }
 mv -f "$target.tmp" "$target"
 sha256sum "$target" | cut -d' ' -f1 > "$target.sha256"
 echo "dist: $target ($(du -h "$target" | cut -f1), version $("$target" --version), sha256 $(cat "$target.sha256"))" >&2

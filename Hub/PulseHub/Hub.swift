@@ -135,5 +135,6 @@ public final class Hub: Sendable {
         do { try registry.flush() } catch { logger.error("final host flush failed", ["error": "\(error)"]) }
         do { try tokens.flush() } catch { logger.error("final token flush failed", ["error": "\(error)"]) }
         do { try sessions.flush() } catch { logger.error("final session flush failed", ["error": "\(error)"]) }
+        do { try store.database.checkpoint() } catch { logger.warn("final checkpoint of pulse.db failed", ["error": "\(error)"]) }
     }
 }

@@ -75,7 +75,9 @@ import Testing
         #expect(RateLimitPolicy.bucket(method: "GET", path: "/api/config/system") == .publicRead)
         #expect(RateLimitPolicy.bucket(method: "GET", path: "/api/security/tokens") == .general)
         #expect(RateLimitPolicy.bucket(method: "GET", path: "/api/state") == nil)
-        #expect(RateLimitPolicy.bucket(method: "GET", path: "/install.sh") == nil)
+        #expect(RateLimitPolicy.bucket(method: "GET", path: "/install.sh") == .downloads)
+        #expect(RateLimitPolicy.bucket(method: "GET", path: "/download/pulse-agent") == .downloads)
+        #expect(RateLimitPolicy.bucket(method: "GET", path: "/") == nil)
     }
 
     private func request(_ hub: TestHub, _ method: String, _ path: String, peer: String, token: String? = nil,

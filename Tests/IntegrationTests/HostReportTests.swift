@@ -18,7 +18,7 @@ struct HostReportTests {
                                sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         #expect(response.status == 200, "report: \(response.status) \(response.text)", sourceLocation: sourceLocation)
         let body = try jsonObject(response, sourceLocation: sourceLocation)
-        #expect(Set(body.keys) == ["success", "hostId", "lastSeen", "platform", "osName", "osVersion"],
+        #expect(Set(body.keys) == ["success", "hostId", "lastSeen", "platform", "osName", "osVersion", "configVersion"],
                 "keys: \(body.keys.sorted())", sourceLocation: sourceLocation)
         #expect(body["config"] == nil, sourceLocation: sourceLocation)
         #expect(body["success"] as? Bool == true, sourceLocation: sourceLocation)

@@ -139,7 +139,14 @@ struct SecurityIntegrationTests {
 
         let database = hub.dataDirectory + "/pulse.db"
         let pristine = hub.root + "/pristine.db"
+        // A stopped hub leaves a checkpointed pulse.db: the file alone is the whole database.
+        #expect(!FileManager.default.fileExists(atPath: database + "-wal")
+                || ((try? FileManager.default.attributesOfItem(atPath: database + "-wal")[.size] as? NSNumber)?.intValue ?? 0) == 0)
         try FileManager.default.copyItem(atPath: database, toPath: pristine)
+        func restore() throws {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+            try FileManager.default.copyItem(atPath: pristine, toPath: database)
+        }
         let clean = try hub.cli(["audit", "verify"])
         #expect(clean.status == 0 && clean.stdout.contains("OK: 6 events verified"), "\(clean.stdout)\(clean.stderr)")
 
@@ -150,22 +157,19 @@ struct SecurityIntegrationTests {
                 "\(edited.stdout)")
 
         // Delete: one event from the middle.
-        try FileManager.default.removeItem(atPath: database)
-        try FileManager.default.copyItem(atPath: pristine, toPath: database)
+        try restore()
         #expect(try Self.run("/usr/bin/sqlite3", [database, "DELETE FROM audit_events WHERE seq = 4"], in: hub) == 0)
         let deleted = try hub.cli(["audit", "verify"])
         #expect(deleted.status == 1 && deleted.stdout.contains("sequence 5") && deleted.stdout.contains("missing"), "\(deleted.stdout)")
 
         // Delete: the newest event.
-        try FileManager.default.removeItem(atPath: database)
-        try FileManager.default.copyItem(atPath: pristine, toPath: database)
+        try restore()
         #expect(try Self.run("/usr/bin/sqlite3", [database, "DELETE FROM audit_events WHERE seq = 6"], in: hub) == 0)
         let truncated = try hub.cli(["audit", "verify"])
         #expect(truncated.status == 1 && truncated.stdout.contains("end of the log"), "\(truncated.stdout)")
 
         // The running hub's per-event check sees the edit too.
-        try FileManager.default.removeItem(atPath: database)
-        try FileManager.default.copyItem(atPath: pristine, toPath: database)
+        try restore()
         #expect(try Self.run("/usr/bin/sqlite3", [database, "UPDATE audit_events SET ip = '10.9.9.9' WHERE seq = 2"], in: hub) == 0)
         try hub.start()
         let events = try #require(try jsonObject(try hub.get("/api/audit?limit=10", token: admin))["events"] as? [[String: Any]])

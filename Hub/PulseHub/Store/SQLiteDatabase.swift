@@ -135,6 +135,12 @@ public final class SQLiteDatabase: @unchecked Sendable {
         }
     }
 
+    /// Copies the write-ahead log into the database file and empties it, so the file alone is a complete copy
+    /// (called at shutdown; a backup of a stopped hub is then just `pulse.db`).
+    public func checkpoint() throws(SQLiteError) {
+        _ = try query("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
     /// The size of the database file in bytes (page count × page size).
     public func sizeInBytes() throws(SQLiteError) -> Int64 {
         let pages = try query("PRAGMA page_count").first?.first?.int64 ?? 0
