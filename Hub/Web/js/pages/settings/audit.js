@@ -5,7 +5,9 @@ import { get } from "../../api.js";
 
 const EVENTS = ["login", "logout", "lockout", "password_change", "lockout_reset", "csrf_failure", "token_created",
   "token_revoked", "token_regenerated", "setup", "credentials_reset", "bootstrap_token_invalid", "recovery_token_created",
-  "recovery_mode_enabled", "recovery_mode_disabled", "host_deleted", "host_uninstalled", "audit_webhooks_updated"];
+  "recovery_mode_enabled", "recovery_mode_disabled", "host_deleted", "host_uninstalled", "host_unlinked",
+  "host_config_updated", "profile_created", "profile_updated", "profile_deleted", "profile_assigned", "profile_unassigned",
+  "audit_webhooks_updated"];
 
 function toRFC3339(localValue) {
   if (!localValue) return undefined;
