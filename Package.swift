@@ -33,6 +33,8 @@ let package = Package(
                        providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CCairo", path: "Common/CCairo", pkgConfig: "cairo",
                        providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Common/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
 
         // Shared by both programs: wire types, scopes, JSON coding, logging, crypto, the HTTP client.
         .target(name: "PulseCommon", dependencies: ["COpenSSL", "CCurl"], path: "Common/PulseCommon",
@@ -48,7 +50,7 @@ let package = Package(
                           path: "Agent/pulse-agent-bench", swiftSettings: swiftSettings),
 
         // The hub.
-        .target(name: "PulseHub", dependencies: ["PulseCommon", "CSQLite", "CMicroHTTPD", "CSystemd", "CCrypt", "CCairo"],
+        .target(name: "PulseHub", dependencies: ["PulseCommon", "CSQLite", "CMicroHTTPD", "CSystemd", "CCrypt", "CCairo", "CZlib"],
                 path: "Hub/PulseHub", swiftSettings: swiftSettings),
         .executableTarget(name: "pulse-hub", dependencies: ["PulseHub"], path: "Hub/pulse-hub",
                           swiftSettings: swiftSettings),
@@ -69,7 +71,8 @@ let package = Package(
         // links without end) and read in place through #filePath.
         .testTarget(name: "AgentTests", dependencies: ["PulseAgent"], path: "Tests/AgentTests",
                     exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        // Browser/ holds the headless-Chromium driver script (Python, Selenium) the dashboard tests run.
         .testTarget(name: "IntegrationTests", dependencies: ["PulseCommon"], path: "Tests/IntegrationTests",
-                    swiftSettings: swiftSettings),
+                    exclude: ["Browser"], swiftSettings: swiftSettings),
     ]
 )

@@ -54,7 +54,7 @@ AGENT_PID=$!
 BOOTSTRAP="$("$BIN/pulse-hub" bootstrap-token 2>/dev/null || echo "(none: an administrator login is configured)")"
 cat >&2 <<INFO
 
-  Pulse hub:        http://127.0.0.1:$PORT
+  Pulse hub:        http://127.0.0.1:$PORT  (open it in a browser: the dashboard's setup asks for the token below)
   Bootstrap token:  $BOOTSTRAP
   Data directory:   $DATA_DIR  (pulse.db; agent token in local-agent.token)
   Local agent:      reporting every 10s

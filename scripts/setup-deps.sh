@@ -3,13 +3,13 @@
 # otherwise it lists exactly what is missing and the command to install it.
 set -euo pipefail
 
-# Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool, sqlite3, and
-# pdftotext/pdftoppm/qpdf for the reports).
-# libcairo2-dev draws the PDF reports; fonts-dejavu-core is the font they embed.
+# Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool, sqlite3,
+# pdftotext/pdftoppm/qpdf for the reports, and headless Chromium with its driver and Debian's Selenium for the
+# dashboard's browser tests). libcairo2-dev draws the PDF reports; fonts-dejavu-core is the font they embed.
 PACKAGES=(curl pkg-config libcrypt-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev
-          libcairo2-dev fonts-dejavu-core)
+          libcairo2-dev fonts-dejavu-core zlib1g-dev)
 if [ "${1:-build}" = "test" ]; then
-    PACKAGES+=(openssl prometheus sqlite3 poppler-utils qpdf)
+    PACKAGES+=(openssl prometheus sqlite3 poppler-utils qpdf chromium chromium-driver python3-selenium)
 fi
 
 missing=()

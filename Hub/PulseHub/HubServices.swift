@@ -21,6 +21,8 @@ public final class HubServices: Sendable {
     let httpMetrics: HTTPMetrics
     let exposition: PrometheusExposition
     public let routes: [Route]
+    /// The web dashboard's catch-all (not in `routes`: it matches only what nothing there does).
+    public let appFallback: Route
     public let router: Router
 
     /// Opens the stores in the configuration's data directory and builds the route table. `startMetricsWriter`
@@ -84,9 +86,11 @@ public final class HubServices: Sendable {
             downloads: DownloadHandlers(installerDirectories: configuration.installerDirectories,
                                         binDirectories: configuration.binDirectories, checksums: ChecksumCache()),
             reports: ReportHandlers(builder: ReportBuilder(store: metrics, registry: registry),
-                                    onGenerated: ReportHandlers.auditHook(audit)))
+                                    onGenerated: ReportHandlers.auditHook(audit)),
+            web: WebAppHandlers(directories: configuration.webDirectories))
         routes = Routes.table(handlers)
-        router = Router(routes: routes, tokens: tokens, sessions: sessions,
+        appFallback = Routes.appFallback(handlers)
+        router = Router(routes: routes, fallback: appFallback, tokens: tokens, sessions: sessions,
                         configuration: RouterConfiguration(allowedOrigins: configuration.allowedOrigins,
                                                            tlsEnabled: configuration.httpsEnabled,
                                                            trustedProxies: configuration.trustedProxies,

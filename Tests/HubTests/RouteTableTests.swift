@@ -56,6 +56,17 @@ import Testing
         }
     }
 
+    /// The web dashboard's catch-all: one public GET, documented like the table's rows, and no route shares it.
+    @Test func appFallbackIsOnePublicGet() throws {
+        let hub = try TestHub()
+        let fallback = hub.services.appFallback
+        #expect(fallback.method == "GET" && fallback.path == "/*" && fallback.access == .public && fallback.scope == nil)
+        #expect(!routes.contains { $0.path == fallback.path })
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/API.md"), encoding: .utf8)
+        #expect(text.contains("| GET | `/*` | public | – |"), "docs/API.md does not list the app fallback")
+    }
+
     /// docs/API.md lists every route with its access and scope.
     @Test func documentedInAPIMarkdown() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -48,6 +48,8 @@ public final class Router: HTTPResponder {
     }
 
     private let routes: [CompiledRoute]
+    /// The web dashboard (`Routes.appFallback`): GET/HEAD paths no route matches, outside the API prefixes.
+    private let fallback: Route?
     private let tokens: TokenService
     private let sessions: SessionService?
     private let configuration: RouterConfiguration
@@ -59,9 +61,11 @@ public final class Router: HTTPResponder {
     /// Mutating routes a session may call without a CSRF token (they carry their own proof).
     static let csrfExempt: Set<String> = ["/api/login", "/api/security/validate-bootstrap-token", "/api/setup-script-url"]
 
-    public init(routes: [Route], tokens: TokenService, sessions: SessionService? = nil, configuration: RouterConfiguration,
-                logger: Logger, metrics: HTTPMetrics = HTTPMetrics(), gate: GateServices = GateServices()) {
+    public init(routes: [Route], fallback: Route? = nil, tokens: TokenService, sessions: SessionService? = nil,
+                configuration: RouterConfiguration, logger: Logger, metrics: HTTPMetrics = HTTPMetrics(),
+                gate: GateServices = GateServices()) {
         self.routes = routes.map { CompiledRoute(route: $0, segments: $0.segments) }
+        self.fallback = fallback
         self.tokens = tokens
         self.sessions = sessions
         self.configuration = configuration
@@ -133,7 +137,7 @@ public final class Router: HTTPResponder {
         }
 
         let found = match(method: request.method, path: request.path)
-        guard let matched = found.route else {
+        guard let matched = found.route ?? fallbackMatch(request, allowed: found.allowed) else {
             if !found.allowed.isEmpty { throw APIError.methodNotAllowed(allowed: found.allowed) }
             throw APIError.notFound()
         }
@@ -209,6 +213,18 @@ public final class Router: HTTPResponder {
             response.setHeader("X-Auth-Method", principal.method)
         }
         return response
+    }
+
+    /// Paths that never fall back to the web app: the API and the downloads answer JSON 404s.
+    static func isAPIPath(_ path: String) -> Bool {
+        path == "/api" || path.hasPrefix("/api/") || path == "/download" || path.hasPrefix("/download/")
+    }
+
+    /// The app fallback for a GET/HEAD that no route (under any method) matched, outside the API paths.
+    private func fallbackMatch(_ request: HTTPRequest, allowed: [String]) -> (route: Route, parameters: [String: String])? {
+        guard let fallback, allowed.isEmpty, request.method == "GET" || request.method == "HEAD",
+              !Self.isAPIPath(request.path) else { return nil }
+        return (fallback, [:])
     }
 
     /// For proxy-authenticated writes (no CSRF token exists): a browser's `Origin`, when sent, must name this host.
@@ -347,15 +363,19 @@ public final class Router: HTTPResponder {
         response.setHeader("X-XSS-Protection", "1; mode=block")
         response.setHeader("Referrer-Policy", "strict-origin-when-cross-origin")
         response.setHeader("Permissions-Policy", "geolocation=(), microphone=(), camera=()")
-        response.setHeader("Content-Security-Policy",
-                           "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
-                           + "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-                           + "connect-src 'self' ws: wss:; font-src 'self' data:; frame-ancestors 'none'")
+        // The web app's pages set their own policy (WebAppHandlers.contentSecurityPolicy); everything else is
+        // data (JSON, scripts, files) that needs no sub-resources at all.
+        if response.header("Content-Security-Policy") == nil {
+            response.setHeader("Content-Security-Policy", Self.dataContentSecurityPolicy)
+        }
         if request.path.hasPrefix("/api/"), response.header("Cache-Control") == nil { response.setHeader("Cache-Control", "no-store") }
         if configuration.tlsEnabled { response.setHeader("Strict-Transport-Security", "max-age=31536000") }
         addCORS(&response, request: request)
         return response
     }
+
+    /// The policy for API responses and files: nothing may load, run or frame.
+    public static let dataContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
     private func addCORS(_ response: inout HTTPResponse, request: HTTPRequest) {
         guard !configuration.allowedOrigins.isEmpty, let origin = request.header("Origin") else { return }

@@ -13,6 +13,7 @@ public struct Handlers: Sendable {
     public let fleet: FleetHandlers
     public let downloads: DownloadHandlers
     public let reports: ReportHandlers
+    public let web: WebAppHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
@@ -20,6 +21,13 @@ public struct Handlers: Sendable {
 public enum Routes {
     /// Public routes allowed to change state (documented in docs/API.md): login, and checking a bootstrap token.
     public static let publicMutatingAllowlist: Set<String> = ["POST /api/login", "POST /api/security/validate-bootstrap-token"]
+
+    /// The web dashboard: every GET/HEAD path no route above matches, except under `/api/` and `/download/`
+    /// (those stay JSON 404s). Public, as the app's files hold no data; the app reads everything through the API
+    /// with the user's own credentials. Documented in docs/API.md, "Web dashboard".
+    public static func appFallback(_ h: Handlers) -> Route {
+        Route("GET", "/*", .public, nil, h.web.serve)
+    }
 
     public static func table(_ h: Handlers) -> [Route] {
         [

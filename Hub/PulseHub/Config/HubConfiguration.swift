@@ -52,6 +52,8 @@ public struct HubConfiguration: Sendable {
     public var binDirectories: [String] = []
     /// Where install scripts are looked up (`PULSE_INSTALLERS_DIR` first).
     public var installerDirectories: [String] = []
+    /// Where the web dashboard's files are looked up (`PULSE_WEB_DIR` first).
+    public var webDirectories: [String] = []
 
     /// A configuration problem, with what to do about it.
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -139,6 +141,7 @@ public struct HubConfiguration: Sendable {
         configuration.deprecatedDisableAuth = !(env["DISABLE_AUTH"] ?? "").isEmpty
         configuration.binDirectories = DownloadHandlers.defaultBinDirectories(environment: env)
         configuration.installerDirectories = DownloadHandlers.defaultInstallerDirectories(environment: env)
+        configuration.webDirectories = WebAppHandlers.defaultDirectories(environment: env)
         if let secret = env["PROXY_AUTH_SECRET"], !secret.isEmpty {
             guard secret.utf8.count >= 16 else {
                 throw Problem(description: "PROXY_AUTH_SECRET is too short: use at least 16 random characters")
