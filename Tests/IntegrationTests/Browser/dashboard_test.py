@@ -142,7 +142,10 @@ class Run:
         request = urllib.request.Request(self.args.hub + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                text = response.read().decode()
+                raw = response.read()
+                if "json" not in (response.headers.get("Content-Type") or ""):
+                    return response.status, raw
+                text = raw.decode()
                 return response.status, (json.loads(text) if text else None)
         except urllib.error.HTTPError as error:
             text = error.read().decode()
