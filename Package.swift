@@ -30,9 +30,11 @@ let package = Package(
                        providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Common/CCrypt", pkgConfig: "libxcrypt",
                        providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CYAML", path: "Common/CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
 
         // Shared by both programs: wire types, scopes, JSON coding, logging, crypto, the HTTP client.
-        .target(name: "PulseCommon", dependencies: ["COpenSSL", "CCurl"], path: "Common/PulseCommon",
+        .target(name: "PulseCommon", dependencies: ["COpenSSL", "CCurl", "CYAML"], path: "Common/PulseCommon",
                 swiftSettings: swiftSettings),
 
         // The agent.

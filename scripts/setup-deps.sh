@@ -3,10 +3,12 @@
 # otherwise it lists exactly what is missing and the command to install it.
 set -euo pipefail
 
-# Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool).
-PACKAGES=(curl pkg-config libcrypt-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev)
+# Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool, python3 for the
+# fake engines, podman with runc and a static busybox for the real-podman tests).
+PACKAGES=(curl pkg-config libcrypt-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev
+          libyaml-dev)
 if [ "${1:-build}" = "test" ]; then
-    PACKAGES+=(openssl prometheus sqlite3)
+    PACKAGES+=(openssl prometheus sqlite3 python3 podman runc busybox-static)
 fi
 
 missing=()
