@@ -91,6 +91,21 @@ public final class ControlStore: Sendable {
             hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, ip TEXT,
             used_at INTEGER) WITHOUT ROWID;
         """,
+        // Docker hosts and Kubernetes clusters (issue 7): registry, 24 h removal blocks, docker command queue.
+        """
+        CREATE TABLE managed_agents(
+            kind TEXT NOT NULL, id TEXT NOT NULL, agent_id TEXT NOT NULL, token_id TEXT, hostname TEXT NOT NULL,
+            display_name TEXT, hidden INTEGER NOT NULL DEFAULT 0, pending_uninstall INTEGER NOT NULL DEFAULT 0,
+            first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, report BLOB NOT NULL,
+            PRIMARY KEY(kind, id)) WITHOUT ROWID;
+        CREATE TABLE managed_agent_removals(
+            kind TEXT NOT NULL, id TEXT NOT NULL, agent_id TEXT NOT NULL, hostname TEXT NOT NULL, display_name TEXT,
+            removed_at INTEGER NOT NULL, PRIMARY KEY(kind, id)) WITHOUT ROWID;
+        CREATE TABLE docker_commands(
+            id TEXT PRIMARY KEY, host_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT, status TEXT NOT NULL,
+            message TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX docker_commands_host ON docker_commands(host_id);
+        """,
     ]
 
     private func migrate() throws {
