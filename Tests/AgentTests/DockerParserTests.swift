@@ -79,13 +79,14 @@ import Testing
 
     @Test func createBodyKeepsConfigAndSplitsNetworks() throws {
         let inspect = try JSONDecoder().decode(JSONValue.self, from: Data(#"""
-        {"Id":"abcdef123456","Config":{"Image":"nginx","Env":["A=1"]},"HostConfig":{"NetworkMode":"frontend"},
+        {"Id":"abcdef123456","Config":{"Image":"nginx","Env":["A=1"]},"HostConfig":{"NetworkMode":"frontend","Ulimits":[{"Name":"RLIMIT_NOFILE","Soft":1024,"Hard":1024}]},
          "NetworkSettings":{"Networks":{"backend":{"IPAddress":"1.2.3.4","Aliases":["abcdef123456","api"]},
                                         "frontend":{"Aliases":null,"IPAMConfig":{"IPv4Address":"172.18.0.9"}}}}}
         """#.utf8))
         let (body, extra) = ContainerUpdater.createBody(from: inspect)
         #expect(body["Image"]?.stringValue == "nginx")
         #expect(body["HostConfig"]?["NetworkMode"]?.stringValue == "frontend")
+        #expect(body["HostConfig"]?["Ulimits"]?.arrayValue?.first?["Name"]?.stringValue == "nofile")
         let endpoints = body["NetworkingConfig"]?["EndpointsConfig"]?.objectValue
         #expect(endpoints?.keys.sorted() == ["frontend"])
         #expect(endpoints?["frontend"]?["IPAMConfig"]?["IPv4Address"]?.stringValue == "172.18.0.9")

@@ -52,6 +52,10 @@ final class ContainerUpdater {
 
         progress("Pulling image \(image)...")
         do throws(EngineError) {
+            // Podman names images it built or imported `localhost/…`: there is no registry to pull them from.
+            if image.hasPrefix("localhost/") {
+                throw EngineError(status: nil, message: "a local image (localhost/) has no registry")
+            }
             let pulled = try client.perform(client.request("POST", "/images/create?fromImage=\(escape(image))", body: [],
                                                            timeout: .seconds(600)))
             if let problem = Self.pullError(pulled.body) { throw EngineError(status: nil, message: problem) }
@@ -162,9 +166,20 @@ final class ContainerUpdater {
     /// networks to connect afterwards (an engine takes only one at create time).
     static func createBody(from inspect: JSONValue) -> (body: [String: JSONValue], extraNetworks: [(String, JSONValue)]) {
         var body = inspect["Config"]?.objectValue ?? [:]
-        let hostConfig = inspect["HostConfig"] ?? .object([:])
-        body["HostConfig"] = hostConfig
-        let mode = hostConfig["NetworkMode"]?.stringValue ?? ""
+        var hostConfig = inspect["HostConfig"]?.objectValue ?? [:]
+        // Podman's compatible inspect names ulimits `RLIMIT_NOFILE`, which its own create refuses: use the
+        // Docker names (`nofile`), which both accept.
+        if let limits = hostConfig["Ulimits"]?.arrayValue {
+            hostConfig["Ulimits"] = .array(limits.map { limit in
+                guard var object = limit.objectValue, let name = object["Name"]?.stringValue else { return limit }
+                let lowered = name.lowercased()
+                object["Name"] = .string(lowered.hasPrefix("rlimit_") ? String(lowered.dropFirst(7)) : lowered)
+                return .object(object)
+            })
+        }
+        body["HostConfig"] = .object(hostConfig)
+        let hostConfigValue = JSONValue.object(hostConfig)
+        let mode = hostConfigValue["NetworkMode"]?.stringValue ?? ""
         let networks = inspect["NetworkSettings"]?["Networks"]?.objectValue ?? [:]
         guard !networks.isEmpty, mode != "none", mode != "host", !mode.hasPrefix("container:") else { return (body, []) }
         let names = networks.keys.sorted()
