@@ -30,10 +30,18 @@ struct Entry {
         var nodeExporter: String?
         var skipAgent = false
         var skipNodeExporter = false
+        /// `--docker N`: measure the docker module with N podman containers instead of the host collection.
+        var docker = 0
+        var dockerCycles = 30
+        var podmanConfiguration = "Tests/AgentTests/Fixtures/docker/podman-containers.conf"
     }
 
     static func main() {
         let options = parse(Array(CommandLine.arguments.dropFirst()))
+        if options.docker > 0 {
+            print(table(dockerRows(options)))
+            return
+        }
         var rows: [Row] = []
         rows.append(inProcess(options))
         if !options.skipAgent { rows.append(agentProcess(options)) }
@@ -59,10 +67,15 @@ struct Entry {
             case "--node-exporter": options.nodeExporter = value()
             case "--no-agent": options.skipAgent = true
             case "--no-node-exporter": options.skipNodeExporter = true
+            case "--docker": options.docker = max(1, Int(value()) ?? 50)
+            case "--docker-cycles": options.dockerCycles = max(1, Int(value()) ?? 30)
+            case "--podman-conf": options.podmanConfiguration = value()
             case "-h", "--help":
                 print("""
                     Usage: pulse-agent-bench [--cycles N] [--pause-ms MS] [--seconds S] [--scrapes N]
                                              [--agent PATH | --no-agent] [--node-exporter PATH | --no-node-exporter]
+                           pulse-agent-bench --docker N [--docker-cycles N] [--podman-conf PATH] [--seconds S]
+                                             (N podman containers; run from the repository root, as root)
                     """)
                 exit(0)
             default: fail("unknown argument \(arguments[index])")

@@ -39,6 +39,11 @@ public struct DockerEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// Where the candidate came from (`DOCKER_HOST`, `podman socket`, …), for logs.
     public var source: String
 
+    public init(transport: Transport, source: String) {
+        self.transport = transport
+        self.source = source
+    }
+
     public var description: String {
         switch transport {
         case .unix(let path): return "unix://\(path)"
