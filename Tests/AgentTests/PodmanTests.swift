@@ -87,7 +87,7 @@ struct PodmanTests {
     @Test func updateContainerRecreatesVerifiesAndRollsBack() throws {
         let podman = try PodmanService()
         defer { podman.shutdown() }
-        let oldID = try podman.run("web", ["sleep", "600"], options: ["--label", "app=web", "-e", "A=1"])
+        let oldID = try podman.run("web", ["sleep", "600"], options: ["--label", "app=web", "-e", "A=1", "--stop-timeout", "1"])
         let client = EngineClient(endpoint: podman.endpoint, timeout: .seconds(30))
         _ = try client.ping()
         let updater = ContainerUpdater(stabilityWait: .seconds(1), backupRetention: .zero, logger: TestSupport.logger(),
@@ -116,7 +116,7 @@ struct PodmanTests {
         let data = podman.root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: data + "/ok", contents: Data())
-        let flakyID = try podman.run("flaky", ["sh", "-c", "test -e /data/ok && sleep 600"], options: ["-v", data + ":/data"])
+        let flakyID = try podman.run("flaky", ["sh", "-c", "test -e /data/ok && sleep 600"], options: ["-v", data + ":/data", "--stop-timeout", "1"])
         try FileManager.default.removeItem(atPath: data + "/ok")
         let failed = updater.update(reference: podman.prefix + "flaky", client: client) { _ in }
         guard case .failure(let failure) = failed else {

@@ -5,9 +5,9 @@ import Foundation
 #endif
 import PulseCommon
 
-/// `update_container` (agent-protocol 2.2): pull the image, stop the container, rename it to
-/// `<name>_pulse_backup_<YYYYMMDD_HHMMSS>`, create a new one from the old configuration (first network at create,
-/// the others connected after), start it, and after `stabilityWait` check it is running and not unhealthy. Any
+/// `update_container` (agent-protocol 2.2): pull the image, stop the container (its own stop timeout, else 30 s),
+/// rename it to `<name>_pulse_backup_<YYYYMMDD_HHMMSS>`, create a new one from the old configuration (first network
+/// at create, the others connected after), start it, and after `stabilityWait` check it is running and not unhealthy. Any
 /// failure after the rename rolls back: the new container is removed and the backup renamed back and started.
 /// The backup of a successful update is removed after `backupRetention`; backups left over from a crash are
 /// removed once they are 15 minutes old.
@@ -67,8 +67,11 @@ final class ContainerUpdater {
         }
 
         progress("Stopping container \(name)...")
+        // The container's own stop timeout when it has one (as `docker stop` does), else the reference's 30 s.
+        let grace = old["Config"]?["StopTimeout"]?.int64Value.flatMap { $0 > 0 && $0 <= 600 ? $0 : nil } ?? 30
         do throws(EngineError) {
-            try client.perform(client.request("POST", "/containers/\(oldID)/stop?t=30", body: [], timeout: .seconds(45)))
+            try client.perform(client.request("POST", "/containers/\(oldID)/stop?t=\(grace)", body: [],
+                                              timeout: .seconds(grace + 15)))
         } catch {
             return .failure(Failure(message: "cannot stop \(name): \(error.message)"))
         }
