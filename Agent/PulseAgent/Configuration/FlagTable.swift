@@ -20,7 +20,8 @@ enum FlagTable {
         FlagSpec(name: "url", argument: "URL", environment: "PULSE_URL", defaultText: AgentConfiguration.defaultURL,
                  help: "Pulse hub base URL (http:// or https://); a trailing / is trimmed."),
         FlagSpec(name: "token", argument: "TOKEN", environment: "PULSE_TOKEN", defaultText: nil,
-                 help: "API token with the host-agent:report scope. Looked up in this order: --token, "
+                 help: "API token with the host-agent:report scope (docker:report, kubernetes:report for those "
+                     + "modules). Looked up in this order: --token, "
                      + "--token-file, PULSE_TOKEN, then \(AgentConfiguration.defaultTokenFile)."),
         FlagSpec(name: "token-file", argument: "PATH", environment: nil, defaultText: nil,
                  help: "Read the API token from this file (surrounding whitespace trimmed)."),
