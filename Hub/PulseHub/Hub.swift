@@ -142,5 +142,6 @@ public final class Hub: Sendable {
         services.flushManagedAgents()
         do { try tokens.flush() } catch { logger.error("final token flush failed", ["error": "\(error)"]) }
         do { try sessions.flush() } catch { logger.error("final session flush failed", ["error": "\(error)"]) }
+        do { try store.checkpoint() } catch { logger.warn("final checkpoint failed", ["error": "\(error)"]) }
     }
 }

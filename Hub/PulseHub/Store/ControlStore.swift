@@ -123,6 +123,12 @@ public final class ControlStore: Sendable {
 
     // MARK: Meta
 
+    /// Copies the write-ahead log into `pulse.db` and empties it, so the file alone holds everything written (the
+    /// hub calls it last at shutdown: a thread still holding the store must not leave committed rows only in the WAL).
+    public func checkpoint() throws {
+        _ = try database.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
     /// A counter bumped on every token change, so a running hub notices changes made by the CLI.
     public func tokenGeneration() throws -> Int64 {
         Int64(try database.query("SELECT value FROM meta WHERE key = 'token_generation'").first?.first?.string ?? "0") ?? 0
