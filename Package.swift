@@ -35,9 +35,11 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CZlib", path: "Common/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CYAML", path: "Common/CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
 
         // Shared by both programs: wire types, scopes, JSON coding, logging, crypto, the HTTP client.
-        .target(name: "PulseCommon", dependencies: ["COpenSSL", "CCurl"], path: "Common/PulseCommon",
+        .target(name: "PulseCommon", dependencies: ["COpenSSL", "CCurl", "CYAML"], path: "Common/PulseCommon",
                 swiftSettings: swiftSettings),
 
         // The agent.

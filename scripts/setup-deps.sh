@@ -4,12 +4,14 @@
 set -euo pipefail
 
 # Usage: setup-deps.sh [build|test]. `test` adds the tools the test suite drives (openssl, promtool, sqlite3,
-# pdftotext/pdftoppm/qpdf for the reports, and headless Chromium with its driver and Debian's Selenium for the
-# dashboard's browser tests). libcairo2-dev draws the PDF reports; fonts-dejavu-core is the font they embed.
+# pdftotext/pdftoppm/qpdf for the reports, headless Chromium with its driver and Debian's Selenium for the dashboard's
+# browser tests, python3 for the fake engines, podman with runc and a static busybox for the real-podman tests).
+# libcairo2-dev draws the PDF reports; fonts-dejavu-core is the font they embed; libyaml-dev reads kubeconfigs.
 PACKAGES=(curl pkg-config libcrypt-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev
-          libcairo2-dev fonts-dejavu-core zlib1g-dev)
+          libcairo2-dev fonts-dejavu-core zlib1g-dev libyaml-dev)
 if [ "${1:-build}" = "test" ]; then
-    PACKAGES+=(openssl prometheus sqlite3 poppler-utils qpdf chromium chromium-driver python3-selenium)
+    PACKAGES+=(openssl prometheus sqlite3 poppler-utils qpdf chromium chromium-driver python3-selenium python3 podman runc
+               busybox-static)
 fi
 
 missing=()

@@ -30,10 +30,18 @@ struct Entry {
         var nodeExporter: String?
         var skipAgent = false
         var skipNodeExporter = false
+        /// `--docker N`: measure the docker module with N podman containers instead of the host collection.
+        var docker = 0
+        var dockerCycles = 30
+        var podmanConfiguration = "Tests/AgentTests/Fixtures/docker/podman-containers.conf"
     }
 
     static func main() {
         let options = parse(Array(CommandLine.arguments.dropFirst()))
+        if options.docker > 0 {
+            print(table(dockerRows(options), hostTargets: false))
+            return
+        }
         var rows: [Row] = []
         rows.append(inProcess(options))
         if !options.skipAgent { rows.append(agentProcess(options)) }
@@ -59,10 +67,15 @@ struct Entry {
             case "--node-exporter": options.nodeExporter = value()
             case "--no-agent": options.skipAgent = true
             case "--no-node-exporter": options.skipNodeExporter = true
+            case "--docker": options.docker = max(1, Int(value()) ?? 50)
+            case "--docker-cycles": options.dockerCycles = max(1, Int(value()) ?? 30)
+            case "--podman-conf": options.podmanConfiguration = value()
             case "-h", "--help":
                 print("""
                     Usage: pulse-agent-bench [--cycles N] [--pause-ms MS] [--seconds S] [--scrapes N]
                                              [--agent PATH | --no-agent] [--node-exporter PATH | --no-node-exporter]
+                           pulse-agent-bench --docker N [--docker-cycles N] [--podman-conf PATH] [--seconds S]
+                                             (N podman containers; run from the repository root, as root)
                     """)
                 exit(0)
             default: fail("unknown argument \(arguments[index])")
@@ -210,9 +223,9 @@ struct Entry {
 
     // MARK: Output
 
-    static func table(_ rows: [Row]) -> String {
-        var out = "pulse-agent-bench \(pulseAgentVersion): targets ≤ 5 ms CPU per cycle, ≤ 20 MB RSS, "
-            + "report ≤ 16 KB\n\n"
+    static func table(_ rows: [Row], hostTargets: Bool = true) -> String {
+        var out = "pulse-agent-bench \(pulseAgentVersion)"
+            + (hostTargets ? ": targets ≤ 5 ms CPU per cycle, ≤ 20 MB RSS, report ≤ 16 KB" : "") + "\n\n"
         let header = ["what", "n", "CPU/cycle mean ms", "p95 ms", "RSS MB", "payload bytes", "note"]
         let cells = rows.map { row in
             [row.what, String(row.samples), row.cpuMeanMs.map(format) ?? "–", row.cpuP95Ms.map(format) ?? "–",
@@ -228,6 +241,7 @@ struct Entry {
         out += "| " + header.joined(separator: " | ") + " |\n"
         out += "|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
         out += cells.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n"
+        guard hostTargets else { return out }
         let cpu = rows.first?.cpuMeanMs ?? .infinity, rss = rows.first?.rssMB ?? .infinity
         let size = rows.first?.payloadBytes ?? .max
         out += "\nTargets: CPU \(cpu <= 5 ? "met" : "MISSED"), RSS \(rss <= 20 ? "met" : "MISSED"), "

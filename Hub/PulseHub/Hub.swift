@@ -113,6 +113,10 @@ public final class Hub: Sendable {
             }
             if tick % 8 == 0 {
                 do { try registry.flush() } catch { logger.warn("host flush failed; will retry", ["error": "\(error)"]) }
+                do {
+                    try services.dockerHosts.flush()
+                    try services.clusters.flush()
+                } catch { logger.warn("docker/kubernetes flush failed; will retry", ["error": "\(error)"]) }
             }
             if tick % 120 == 0 {
                 do { try tokens.flush() } catch { logger.warn("token flush failed; will retry", ["error": "\(error)"]) }
@@ -124,6 +128,8 @@ public final class Hub: Sendable {
                 do {
                     try store.pruneRecoveryTokens(now: Date())
                     try store.pruneDeliveries(finishedBefore: Date().addingTimeInterval(-30 * 86_400))
+                    try store.pruneRemovals(before: Date().addingTimeInterval(-2 * 86_400))
+                    try store.pruneDockerCommands(finishedBefore: Date().addingTimeInterval(-7 * 86_400))
                 } catch { logger.warn("cleanup failed", ["error": "\(error)"]) }
             }
             if let watchdog, tick % max(1, Int(watchdog.components.seconds * 2)) == 0 { notifier.watchdog() }
@@ -133,8 +139,9 @@ public final class Hub: Sendable {
     private func flushAll() {
         metrics.close()
         do { try registry.flush() } catch { logger.error("final host flush failed", ["error": "\(error)"]) }
+        services.flushManagedAgents()
         do { try tokens.flush() } catch { logger.error("final token flush failed", ["error": "\(error)"]) }
         do { try sessions.flush() } catch { logger.error("final session flush failed", ["error": "\(error)"]) }
-        do { try store.database.checkpoint() } catch { logger.warn("final checkpoint of pulse.db failed", ["error": "\(error)"]) }
+        do { try store.checkpoint() } catch { logger.warn("final checkpoint failed", ["error": "\(error)"]) }
     }
 }

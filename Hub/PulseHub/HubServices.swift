@@ -8,6 +8,9 @@ public final class HubServices: Sendable {
     let store: ControlStore
     let tokens: TokenService
     let registry: HostRegistry
+    let dockerHosts: DockerHandlers.Registry
+    let dockerCommands: DockerCommandQueue
+    let clusters: KubernetesHandlers.Registry
     let metrics: SQLiteMetricsStore
     public let users: UserService
     let sessions: SessionService
@@ -36,6 +39,14 @@ public final class HubServices: Sendable {
         tokens = try TokenService(store: store, logger: logger.with(component: "auth"))
         try tokens.seed(fromEnvironment: configuration.environmentTokens)
         registry = try HostRegistry(store: store, logger: logger.with(component: "hosts"))
+        dockerHosts = try DockerHandlers.Registry(kind: "docker", noun: "docker host", store: store,
+                                                  logger: logger.with(component: "docker"),
+                                                  machineIDOf: { $0.host?.machineId },
+                                                  intervalOf: { $0.agent?.intervalSeconds })
+        dockerCommands = try DockerCommandQueue(store: store)
+        clusters = try KubernetesHandlers.Registry(kind: "kubernetes", noun: "Kubernetes cluster", store: store,
+                                                   logger: logger.with(component: "kubernetes"),
+                                                   machineIDOf: { _ in nil }, intervalOf: { $0.agent?.intervalSeconds })
         users = try UserService(store: store, logger: logger.with(component: "auth"))
         try users.seed(username: configuration.authUser, password: configuration.authPassword)
         sessions = SessionService(store: store)
@@ -68,12 +79,14 @@ public final class HubServices: Sendable {
         posture.deprecatedDisableAuth = configuration.deprecatedDisableAuth
         posture.proxyAuth = configuration.proxyAuth
         let authLimiter = RateLimiter(limit: 10, window: 60)
+        let containerExtractor = ContainerMetricsExtractor()
         let handlers = Handlers(
             system: SystemHandlers(startedAt: Date(), deploymentType: configuration.deploymentType),
             tokens: TokenHandlers(tokens: tokens, audit: audit),
             hosts: HostHandlers(registry: registry, tokens: tokens, metrics: metrics, extractor: HostMetricsExtractor(), audit: audit,
                                 profiles: profiles),
-            state: StateHandlers(registry: registry, tokens: tokens),
+            state: StateHandlers(registry: registry, tokens: tokens, dockerHosts: dockerHosts,
+                                 dockerCommands: dockerCommands, clusters: clusters),
             metrics: MetricsHandlers(store: metrics, retention: configuration.metricsRetention, exposition: exposition),
             auth: AuthHandlers(users: users, sessions: sessions, lockout: lockout, audit: audit, limiter: authLimiter,
                                tlsEnabled: configuration.httpsEnabled),
@@ -87,7 +100,12 @@ public final class HubServices: Sendable {
                                         binDirectories: configuration.binDirectories, checksums: ChecksumCache()),
             reports: ReportHandlers(builder: ReportBuilder(store: metrics, registry: registry),
                                     onGenerated: ReportHandlers.auditHook(audit)),
-            web: WebAppHandlers(directories: configuration.webDirectories))
+            web: WebAppHandlers(directories: configuration.webDirectories),
+
+            docker: DockerHandlers(registry: dockerHosts, commands: dockerCommands, metrics: metrics,
+                                   extractor: containerExtractor, audit: audit),
+            kubernetes: KubernetesHandlers(registry: clusters, metrics: metrics, extractor: containerExtractor,
+                                           audit: audit))
         routes = Routes.table(handlers)
         appFallback = Routes.appFallback(handlers)
         router = Router(routes: routes, fallback: appFallback, tokens: tokens, sessions: sessions,
@@ -109,9 +127,16 @@ public final class HubServices: Sendable {
         return try setup.open().token
     }
 
+    /// Writes docker hosts and clusters changed since the last flush; drops old finished commands.
+    func flushManagedAgents() {
+        do { try dockerHosts.flush() } catch {}
+        do { try clusters.flush() } catch {}
+    }
+
     /// Writes everything batched in memory.
     func flush() {
         do { try registry.flush() } catch {}
+        flushManagedAgents()
         do { try tokens.flush() } catch {}
         do { try sessions.flush() } catch {}
     }

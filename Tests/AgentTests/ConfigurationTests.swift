@@ -200,18 +200,38 @@ struct ConfigurationTests {
         }
     }
 
-    @Test func referenceFlagsAreAcceptedAndIgnored() throws {
-        let config = try configuration(["--enable-docker", "--docker-runtime", "podman", "--enable-host=false",
-                                        "--kube-include-namespace=a", "--kube-include-namespace", "b"])
+    @Test func referenceFlagsForMissingFeaturesAreAcceptedAndIgnored() throws {
+        let config = try configuration(["--enable-proxmox", "--proxmox-type", "pve", "--enable-commands",
+                                        "--disable-auto-update"])
         #expect(config.warnings.count == 4)
         #expect(config.warnings.allSatisfy { $0.contains("ignored") })
+    }
+
+    @Test func moduleFlags() throws {
+        let config = try configuration(["--enable-docker", "--docker-runtime", "podman", "--enable-host=false",
+                                        "--kube-include-namespace=a", "--kube-include-namespace", "b,c",
+                                        "--kube-exclude-namespace", "kube-*", "--enable-kubernetes",
+                                        "--kubeconfig", "/k.yaml", "--kube-context", "lab", "--kube-max-pods", "0",
+                                        "--kube-include-all-pods", "--docker-timeout", "2s"])
+        #expect(config.warnings.isEmpty)
+        #expect(config.enableHost == false && config.enableDocker == true && config.enableKubernetes)
+        #expect(config.docker.runtime == .podman && config.docker.containerTimeout == .seconds(2))
+        #expect(config.kubernetes.includeNamespaces == ["a", "b", "c"])
+        #expect(config.kubernetes.excludeNamespaces == ["kube-*"])
+        #expect(config.kubernetes.kubeconfig == "/k.yaml" && config.kubernetes.context == "lab")
+        #expect(config.kubernetes.maxPods == 200 && config.kubernetes.includeAllPods)
+        #expect(error(["--docker-runtime", "lxc"])?.exitCode == 1)
+        let auto = try configuration([])
+        #expect(auto.enableDocker == nil && auto.enableHost && !auto.enableKubernetes)
     }
 
     @Test func usageListsEveryFlagWithItsEnvironmentVariable() {
         let usage = AgentConfiguration.usage
         for flag in ["--url", "--token", "--token-file", "--interval", "--hostname", "--agent-id", "--insecure",
                      "--log-level", "--log-format", "--disk-exclude", "--tag", "--report-ip", "--path.procfs",
-                     "--path.sysfs", "--path.rootfs", "--once", "--self-test", "--version", "--help"] {
+                     "--path.sysfs", "--path.rootfs", "--once", "--self-test", "--version", "--help",
+                     "--enable-docker", "--docker-runtime", "--enable-kubernetes", "--kubeconfig", "--kube-context",
+                     "--kube-include-namespace", "--kube-exclude-namespace", "--kube-max-pods"] {
             #expect(usage.contains("  " + flag), "\(flag)")
         }
         for environment in ["PULSE_URL", "PULSE_TOKEN", "PULSE_INTERVAL", "PULSE_HOSTNAME", "PULSE_AGENT_ID",

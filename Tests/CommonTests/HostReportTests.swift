@@ -87,10 +87,3 @@ import Testing
         #expect(throws: (any Error).self) { try WireJSON.decoder().decode(HostReport.self, from: Data(body.utf8)) }
     }
 }
-
-extension JSONValue {
-    var objectValue: [String: JSONValue]? {
-        if case .object(let value) = self { return value }
-        return nil
-    }
-}

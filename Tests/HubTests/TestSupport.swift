@@ -18,9 +18,12 @@ final class TestHub {
     var router: Router { services.router }
     var routes: [Route] { services.routes }
 
+    /// Whether `deinit` removes the data directory (not when a test reopens it).
+    var removesDirectory = true
+
     init(allowedOrigins: [String] = [], metricsQueueLimit: Int = 1_000_000, environment: [String: String] = [:],
-         webhookResolver: (@Sendable (String) -> [IPAddress])? = nil) throws {
-        directory = NSTemporaryDirectory() + "pulse-hubtests-" + UUID().uuidString
+         webhookResolver: (@Sendable (String) -> [IPAddress])? = nil, directory reuse: String? = nil) throws {
+        directory = reuse ?? NSTemporaryDirectory() + "pulse-hubtests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = try HubConfiguration.load(environment: environment.merging(["PULSE_DATA_DIR": directory]) { $1 })
         configuration.allowedOrigins = allowedOrigins
@@ -29,7 +32,7 @@ final class TestHub {
                                    webhookResolver: webhookResolver)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit { if removesDirectory { try? FileManager.default.removeItem(atPath: directory) } }
 
     func token(_ scopes: [Scope] = [.all], name: String = "test") throws -> String {
         try tokens.create(name: name, scopes: scopes).raw

@@ -47,6 +47,17 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var disabledCollectors: [String] = []
     /// How often the hub's config is fetched; `nil` disables remote config.
     public var remoteConfigInterval: Duration? = RemoteConfigPoller.defaultPeriod
+    /// `--enable-host` (default true).
+    public var enableHost = true
+    /// `--enable-docker`; `nil` when neither the flag nor `PULSE_ENABLE_DOCKER` is given: the module then runs when
+    /// a `docker` or `podman` binary is on `PATH` (agent-protocol 1.3).
+    public var enableDocker: Bool?
+    /// Docker and Podman module settings.
+    public var docker = DockerSettings()
+    /// `--enable-kubernetes`.
+    public var enableKubernetes = false
+    /// Kubernetes module settings.
+    public var kubernetes = KubernetesSettings()
     /// Collect one report, print it, exit.
     public var once = false
     /// Load the configuration and exit.
@@ -159,6 +170,7 @@ public struct AgentConfiguration: Sendable, Equatable {
                                rootfs: rootfs, etc: env("HOST_ETC"))
 
         try resolveDelivery(flags, environment: environment, into: &config)
+        try resolveModules(flags, environment: environment, into: &config)
 
         config.token = try resolveToken(flags, environment: environment, defaultTokenFile: defaultTokenFile)
         if config.token == nil && !config.once && !config.selfTest {

@@ -20,7 +20,8 @@ enum FlagTable {
         FlagSpec(name: "url", argument: "URL", environment: "PULSE_URL", defaultText: AgentConfiguration.defaultURL,
                  help: "Pulse hub base URL (http:// or https://); a trailing / is trimmed."),
         FlagSpec(name: "token", argument: "TOKEN", environment: "PULSE_TOKEN", defaultText: nil,
-                 help: "API token with the host-agent:report scope. Looked up in this order: --token, "
+                 help: "API token with the host-agent:report scope (docker:report, kubernetes:report for those "
+                     + "modules). Looked up in this order: --token, "
                      + "--token-file, PULSE_TOKEN, then \(AgentConfiguration.defaultTokenFile)."),
         FlagSpec(name: "token-file", argument: "PATH", environment: nil, defaultText: nil,
                  help: "Read the API token from this file (surrounding whitespace trimmed)."),
@@ -90,8 +91,52 @@ enum FlagTable {
         FlagSpec(name: "path.rootfs", argument: "PATH", environment: "HOST_ROOT", defaultText: "/",
                  help: "Root filesystem mount point; disk usage is measured under it and /etc read from it "
                      + "(HOST_ETC overrides the /etc path)."),
+        FlagSpec(name: "enable-host", argument: nil, environment: "PULSE_ENABLE_HOST", defaultText: "true",
+                 help: "Report this host (CPU, memory, disks, sensors, …); --enable-host=false for docker or "
+                     + "Kubernetes only."),
+        FlagSpec(name: "enable-docker", argument: nil, environment: "PULSE_ENABLE_DOCKER",
+                 defaultText: "on when docker or podman is on PATH",
+                 help: "Report Docker or Podman containers (POST /api/agents/docker/report; token scope "
+                     + "docker:report). If the engine is unreachable the module retries in the background (5 s "
+                     + "doubling to 5 min)."),
+        FlagSpec(name: "docker-runtime", argument: "RUNTIME", environment: "PULSE_DOCKER_RUNTIME", defaultText: "auto",
+                 help: "auto, docker or podman: which engine sockets to try first. Endpoints: DOCKER_HOST, "
+                     + "CONTAINER_HOST, PODMAN_HOST, the podman sockets, /var/run/docker.sock (tcp:// with "
+                     + "DOCKER_CERT_PATH and DOCKER_TLS_VERIFY for TLS; DOCKER_API_VERSION pins the API version)."),
+        FlagSpec(name: "docker-collect-disk", argument: nil, environment: "PULSE_DOCKER_COLLECT_DISK",
+                 defaultText: "false",
+                 help: "Also report each container's writable-layer and root-filesystem size (slow on big engines)."),
+        FlagSpec(name: "docker-timeout", argument: "DURATION", environment: "PULSE_DOCKER_TIMEOUT", defaultText: "5s",
+                 help: "Limit for each container's inspect and stats request; a slower container is reported from "
+                     + "its list entry alone."),
+        FlagSpec(name: "disable-docker-update-checks", argument: nil, environment: "PULSE_DISABLE_DOCKER_UPDATE_CHECKS",
+                 defaultText: "false",
+                 help: "Accepted for compatibility: this agent makes no registry digest checks (see Agent/README.md)."),
+        FlagSpec(name: "enable-kubernetes", argument: nil, environment: "PULSE_ENABLE_KUBERNETES", defaultText: "false",
+                 help: "Report a Kubernetes cluster (POST /api/agents/kubernetes/report; token scope "
+                     + "kubernetes:report)."),
+        FlagSpec(name: "kubeconfig", argument: "PATH", environment: "PULSE_KUBECONFIG",
+                 defaultText: "in-cluster, else $KUBECONFIG, else ~/.kube/config",
+                 help: "kubeconfig file (YAML or JSON): server, CA, bearer token or client certificate."),
+        FlagSpec(name: "kube-context", argument: "NAME", environment: "PULSE_KUBE_CONTEXT",
+                 defaultText: "the current context", help: "kubeconfig context to use."),
+        FlagSpec(name: "kube-include-namespace", argument: "PATTERN",
+                 environment: "PULSE_KUBE_INCLUDE_NAMESPACES (comma-separated)", defaultText: "all",
+                 help: "Only these namespaces (wildcards * and ?). Repeatable.", repeatable: true),
+        FlagSpec(name: "kube-exclude-namespace", argument: "PATTERN",
+                 environment: "PULSE_KUBE_EXCLUDE_NAMESPACES (comma-separated)", defaultText: nil,
+                 help: "Skip these namespaces (wildcards; wins over include). Repeatable.", repeatable: true),
+        FlagSpec(name: "kube-include-all-pods", argument: nil, environment: "PULSE_KUBE_INCLUDE_ALL_PODS",
+                 defaultText: "false", help: "Report every non-succeeded pod, not only problem pods."),
+        FlagSpec(name: "kube-include-all-deployments", argument: nil,
+                 environment: "PULSE_KUBE_INCLUDE_ALL_DEPLOYMENTS", defaultText: "false",
+                 help: "Report every deployment, not only those short of their desired replicas."),
+        FlagSpec(name: "kube-max-pods", argument: "N", environment: "PULSE_KUBE_MAX_PODS", defaultText: "200",
+                 help: "Most pods per report (≤ 0 means 200)."),
         FlagSpec(name: "once", argument: nil, environment: nil, defaultText: nil,
-                 help: "Collect one report, print it as JSON on stdout and exit (no token needed)."),
+                 help: "Collect one report, print it as JSON on stdout and exit (no token needed): the host report, "
+                     + "or with --enable-host=false the docker report (two samples 2 s apart, for CPU), or the "
+                     + "Kubernetes report."),
         FlagSpec(name: "self-test", argument: nil, environment: nil, defaultText: nil,
                  help: "Load the configuration, then exit 0 (no token needed)."),
         FlagSpec(name: "version", argument: nil, environment: nil, defaultText: nil,
@@ -102,13 +147,10 @@ enum FlagTable {
 
     /// Flags of the reference agent for modules this agent does not have yet.
     static let ignoredReferenceFlags: [FlagSpec] =
-        ["enable-host", "enable-docker", "enable-kubernetes", "enable-proxmox",
-         "disable-docker-update-checks", "enable-commands", "disable-commands",
-         "kube-include-all-pods", "kube-include-all-deployments"].map {
+        ["enable-proxmox", "enable-commands", "disable-commands"].map {
             FlagSpec(name: $0, argument: nil, environment: nil, defaultText: nil, help: "", ignored: true)
         }
-        + ["proxmox-type", "docker-runtime", "kubeconfig", "kube-context", "kube-include-namespace",
-           "kube-exclude-namespace", "kube-max-pods"].map {
+        + ["proxmox-type"].map {
             FlagSpec(name: $0, argument: "VALUE", environment: nil, defaultText: nil, help: "", repeatable: true,
                      ignored: true)
         }
@@ -123,7 +165,8 @@ enum FlagTable {
         var text = """
         Usage: pulse-agent [flags]
 
-        Pulse agent: reports this host's CPU, memory, disks, disk I/O and network to a Pulse hub every interval.
+        Pulse agent: reports this host's CPU, memory, disks, disk I/O and network, Docker or Podman containers, and
+        a Kubernetes cluster to a Pulse hub every interval.
         Flags take --flag=value or --flag value (booleans: --flag or --flag=false). A flag overrides its
         environment variable, which overrides the default; the hub's settings for this host (remote config:
         interval, log level, disk excludes, disabled collectors, report IP) override both while it runs.

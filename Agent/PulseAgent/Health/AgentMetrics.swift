@@ -53,6 +53,9 @@ public final class AgentMetrics: Sendable {
         }
     }
 
+    /// The docker or Kubernetes module delivered a report: the agent is ready even with the host module off.
+    func moduleDelivered() { state.withLock { $0.ready = true } }
+
     /// One send attempt failed (it may be retried or spooled).
     func sendFailed() { state.withLock { $0.failedAttempts += 1 } }
 

@@ -48,7 +48,14 @@ public enum AgentMain {
         let identity = AgentIdentity.resolve(agentIDOverride: configuration.agentIDOverride,
                                              hostnameOverride: configuration.hostnameOverride,
                                              fs: configuration.hostFS, system: system)
+        let dockerEnabled = configuration.enableDocker ?? dockerBinaryOnPath(environment)
         if configuration.once {
+            if !configuration.enableHost && dockerEnabled {
+                return printOneDockerReport(configuration, identity: identity, system: system, logger: logger)
+            }
+            if !configuration.enableHost && configuration.enableKubernetes {
+                return printOneKubernetesReport(configuration, identity: identity, logger: logger)
+            }
             let setup = HostModuleSetup(configuration: configuration, identity: identity, system: system,
                                         logger: logger.with(component: "host"))
             return printOneReport(setup, settings: configuration.runtimeSettings)
@@ -97,16 +104,47 @@ public enum AgentMain {
             }
         }
 
-        let worker: WorkerThread
-        do {
-            worker = try WorkerThread {
-                let transport = HTTPReportTransport(connection: connection, logger: setup.logger)
-                HostModule(makeBuilder: { setup.makeBuilder(for: $0) }, settings: settings, transport: transport,
-                           spool: spool, stop: stop, logger: setup.logger, metrics: metrics, inFlight: inFlight).run()
+        var worker: WorkerThread?
+        if configuration.enableHost {
+            do {
+                worker = try WorkerThread {
+                    let transport = HTTPReportTransport(connection: connection, logger: setup.logger)
+                    HostModule(makeBuilder: { setup.makeBuilder(for: $0) }, settings: settings, transport: transport,
+                               spool: spool, stop: stop, logger: setup.logger, metrics: metrics, inFlight: inFlight).run()
+                }
+            } catch {
+                logger.error("cannot start the host module", ["error": "\(error)"])
+                return 1
             }
-        } catch {
-            logger.error("cannot start the host module", ["error": "\(error)"])
-            return 1
+        }
+        var modules: [WorkerThread] = []
+        if dockerEnabled {
+            let dockerSetup = dockerModuleSetup(configuration, identity: identity, system: system, settings: settings)
+            let dockerLogger = logger.with(component: "docker")
+            do {
+                modules.append(try WorkerThread {
+                    let sender = ModuleReportSender(connection: connection,
+                                                    userAgent: "pulse-docker-agent/\(pulseAgentVersion)")
+                    DockerModule(setup: dockerSetup, sender: sender, stop: stop, logger: dockerLogger,
+                                 metrics: metrics).run()
+                })
+            } catch {
+                dockerLogger.error("cannot start the docker module", ["error": "\(error)"])
+            }
+        }
+        if configuration.enableKubernetes {
+            let kubeLogger = logger.with(component: "kubernetes")
+            let kubeSettings = configuration.kubernetes
+            do {
+                modules.append(try WorkerThread {
+                    let sender = ModuleReportSender(connection: connection,
+                                                    userAgent: "pulse-kubernetes-agent/\(pulseAgentVersion)")
+                    KubernetesModule(settings: kubeSettings, identity: identity, interval: { settings.current.interval },
+                                     sender: sender, stop: stop, logger: kubeLogger, metrics: metrics).run()
+                })
+            } catch {
+                kubeLogger.error("cannot start the kubernetes module", ["error": "\(error)"])
+            }
         }
         if let period = configuration.remoteConfigInterval {
             let remoteLogger = logger.with(component: "remote-config")
@@ -152,7 +190,8 @@ public enum AgentMain {
         metrics.markDown()
         logger.info("stopping", ["signal": TerminationSignals.name(signal)])
         stop.request()
-        if !worker.join(timeout: shutdownGrace) {
+        for module in modules { _ = module.join(timeout: shutdownGrace) }
+        if let worker, !worker.join(timeout: shutdownGrace) {
             if let report = inFlight.take() {
                 spool.keep(report, failure: .stopping)
                 logger.warn("a report send was still in flight at stop; the report is spooled for the next start",
@@ -177,6 +216,79 @@ public enum AgentMain {
             return 0
         } catch {
             setup.logger.error("cannot encode the report", ["error": "\(error)"])
+            return 1
+        }
+    }
+
+    /// Whether `docker` or `podman` is on `PATH` (docker auto-enable, agent-protocol 1.3).
+    static func dockerBinaryOnPath(_ environment: [String: String]) -> Bool {
+        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").contains { directory in
+            ["docker", "podman"].contains { access("\(directory)/\($0)", X_OK) == 0 }
+        }
+    }
+
+    static func dockerModuleSetup(_ configuration: AgentConfiguration, identity: AgentIdentity, system: SystemProbes,
+                                  settings: LiveSettings?) -> DockerModule.Setup {
+        let fs = configuration.hostFS
+        let diskExclude = configuration.diskExclude
+        let fixedInterval = configuration.interval
+        let hostLogger = Logger(level: configuration.logLevel, format: configuration.logFormat, component: "docker-host")
+        return DockerModule.Setup(
+            settings: configuration.docker, identity: identity,
+            interval: { settings?.current.interval ?? fixedInterval },
+            makeHostBuilder: {
+                let exclusions = ExclusionPatterns(diskExclude)
+                let collectors: [any HostCollector] = [
+                    KernelCollector(), UptimeCollector(), LoadAverageCollector(), CPUUsageCollector(),
+                    MemoryCollector(), FilesystemCollector(exclusions: exclusions), NetworkCollector(),
+                ]
+                let metadata = HostReportBuilder.Metadata(identity: identity, version: pulseAgentVersion,
+                                                          intervalSeconds: configuration.intervalSeconds, tags: [],
+                                                          reportIP: nil)
+                return HostReportBuilder(metadata: metadata, collectors: collectors, fs: fs, system: system,
+                                         logger: hostLogger)
+            })
+    }
+
+    /// `--once --enable-host=false` with docker: one docker report (two engine samples 1 s apart).
+    static func printOneDockerReport(_ configuration: AgentConfiguration, identity: AgentIdentity,
+                                     system: SystemProbes, logger: Logger) -> Int32 {
+        let module = DockerModule(setup: dockerModuleSetup(configuration, identity: identity, system: system,
+                                                           settings: nil),
+                                  sender: nil, stop: StopSignal(), logger: logger.with(component: "docker"))
+        do throws(EngineError) {
+            let collector = try module.connect()
+            return printJSON(try module.collect(collector, now: Date(), twice: true), logger: logger)
+        } catch {
+            logger.error("cannot collect the docker report", ["error": error.message])
+            return 1
+        }
+    }
+
+    /// `--once --enable-host=false --enable-kubernetes`: one Kubernetes report.
+    static func printOneKubernetesReport(_ configuration: AgentConfiguration, identity: AgentIdentity,
+                                         logger: Logger) -> Int32 {
+        let module = KubernetesModule(settings: configuration.kubernetes, identity: identity,
+                                      interval: { configuration.interval }, sender: nil, stop: StopSignal(),
+                                      logger: logger.with(component: "kubernetes"))
+        do throws(KubernetesError) {
+            let collector = try module.connect()
+            return printJSON(try collector.collect(now: Date()), logger: logger)
+        } catch {
+            logger.error("cannot collect the kubernetes report", ["error": error.message])
+            return 1
+        }
+    }
+
+    static func printJSON(_ value: some Encodable, logger: Logger) -> Int32 {
+        let encoder = WireJSON.encoder(sorted: true)
+        encoder.outputFormatting.insert(.prettyPrinted)
+        do {
+            writeStandardOutput(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
+            return 0
+        } catch {
+            logger.error("cannot encode the report", ["error": "\(error)"])
             return 1
         }
     }

@@ -28,7 +28,15 @@ public struct HTTPClientRequest: Sendable {
     /// Fixes where a host name connects (`host:port:address`, libcurl's `CURLOPT_RESOLVE`), so a name checked
     /// once cannot resolve somewhere else for the connection (DNS rebinding).
     public var resolve: [String] = []
-    /// Aborts the transfer when the body grows past this many bytes (downloads with a cap).
+    /// Trusted CAs as PEM bytes (a kubeconfig's `certificate-authority-data`), instead of or besides `caFile`.
+    public var caPEM: [UInt8]?
+    /// A client certificate for mutual TLS: a PEM file, or PEM bytes (`client-certificate-data`).
+    public var clientCertificateFile: String?
+    public var clientCertificatePEM: [UInt8]?
+    /// The client certificate's private key: a PEM file, or PEM bytes (`client-key-data`).
+    public var clientKeyFile: String?
+    public var clientKeyPEM: [UInt8]?
+    /// Refuse a response body larger than this (hostile or broken peers); `nil` for no limit.
     public var maxResponseBytes: Int?
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
@@ -77,6 +85,13 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { "HTTP request failed (\(code)): \(message)" }
 
+    /// libcurl's "timeout reached".
+    public var isTimeout: Bool { code == 28 }
+    /// The body went over `maxResponseBytes`.
+    public var isOversized: Bool { code == Self.oversizedCode }
+    /// The code used for a body over `maxResponseBytes` (libcurl's write error).
+    public static let oversizedCode = 23
+
     public init(code: Int, message: String) {
         self.code = code
         self.message = message
@@ -102,6 +117,7 @@ public final class HTTPClient {
     }
 
     deinit {
+        releaseMulti()
         curl_easy_cleanup(handle)
         errorBuffer.deallocate()
     }
@@ -109,11 +125,83 @@ public final class HTTPClient {
     /// Performs a request and waits for the whole response.
     public func perform(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
         curl_easy_reset(handle)
-        let sink = ResponseSink()
-        sink.limit = request.maxResponseBytes ?? Int.max
+        let prepared = Prepared(handle: handle, request: request, errorBuffer: errorBuffer)
+        defer { prepared.release() }
+        return try prepared.finish(curl_easy_perform(handle)).get()
+    }
+
+    /// Performs several requests at once over libcurl's multi interface, at most `maxConcurrent` in flight (each
+    /// with its own timeout, counted from when it starts), and returns their results in the order given. One
+    /// slow peer endpoint never holds up the others beyond its own timeout.
+    public func performConcurrently(_ requests: [HTTPClientRequest],
+                                    maxConcurrent: Int = 8) -> [Result<HTTPClientResponse, HTTPClientError>] {
+        guard !requests.isEmpty else { return [] }
+        if multi == nil { multi = curl_multi_init() }
+        guard let multi else {
+            return requests.map { _ in .failure(HTTPClientError(code: 27, message: "curl_multi_init failed")) }
+        }
+        var results = [Result<HTTPClientResponse, HTTPClientError>?](repeating: nil, count: requests.count)
+        var active: [UnsafeMutableRawPointer: (index: Int, prepared: Prepared)] = [:]
+        var next = 0
+        let limit = max(1, maxConcurrent)
+        while next < requests.count || !active.isEmpty {
+            while next < requests.count && active.count < limit {
+                let easy = spareHandles.popLast() ?? curl_easy_init()
+                guard let easy else {
+                    results[next] = .failure(HTTPClientError(code: 27, message: "curl_easy_init failed"))
+                    next += 1
+                    continue
+                }
+                curl_easy_reset(easy)
+                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+                buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+                let prepared = Prepared(handle: easy, request: requests[next], errorBuffer: buffer, ownsBuffer: true)
+                curl_multi_add_handle(multi, easy)
+                active[easy] = (next, prepared)
+                next += 1
+            }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            var queued: Int32 = 0
+            while let message = curl_multi_info_read(multi, &queued) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                      let entry = active.removeValue(forKey: easy) else { continue }
+                results[entry.index] = entry.prepared.finish(ccurl_msg_result(message))
+                curl_multi_remove_handle(multi, easy)
+                entry.prepared.release()
+                spareHandles.append(easy)
+            }
+            if !active.isEmpty { curl_multi_poll(multi, nil, 0, 200, nil) }
+        }
+        return results.map { $0 ?? .failure(HTTPClientError(code: 27, message: "request not run")) }
+    }
+
+    private var multi: UnsafeMutableRawPointer?
+    private var spareHandles: [UnsafeMutableRawPointer] = []
+
+    private func releaseMulti() {
+        for easy in spareHandles { curl_easy_cleanup(easy) }
+        if let multi { curl_multi_cleanup(multi) }
+    }
+}
+
+/// One request configured on an easy handle, and what must outlive the transfer.
+private final class Prepared {
+    let handle: UnsafeMutableRawPointer
+    let sink: ResponseSink
+    let errorBuffer: UnsafeMutablePointer<CChar>
+    let ownsBuffer: Bool
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    var resolveList: UnsafeMutablePointer<curl_slist>?
+    let pin: CertificatePin?
+
+    init(handle: UnsafeMutableRawPointer, request: HTTPClientRequest, errorBuffer: UnsafeMutablePointer<CChar>,
+         ownsBuffer: Bool = false) {
+        self.handle = handle
+        self.errorBuffer = errorBuffer
+        self.ownsBuffer = ownsBuffer
+        sink = ResponseSink(limit: request.maxResponseBytes)
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
 
         ccurl_setopt_str(handle, CURLOPT_URL, request.url)
         ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
@@ -134,15 +222,25 @@ public final class HTTPClient {
             ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
         }
         if let caFile = request.caFile { ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile) }
-        var resolveList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(resolveList) }
+        if let pem = request.caPEM { pem.withUnsafeBytes { _ = ccurl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) } }
+        if let file = request.clientCertificateFile { ccurl_setopt_str(handle, CURLOPT_SSLCERT, file) }
+        if let pem = request.clientCertificatePEM {
+            pem.withUnsafeBytes { _ = ccurl_setopt_blob(handle, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) }
+        }
+        if let file = request.clientKeyFile { ccurl_setopt_str(handle, CURLOPT_SSLKEY, file) }
+        if let pem = request.clientKeyPEM {
+            pem.withUnsafeBytes { _ = ccurl_setopt_blob(handle, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) }
+        }
+        if request.clientCertificateFile != nil || request.clientCertificatePEM != nil {
+            ccurl_setopt_str(handle, CURLOPT_SSLCERTTYPE, "PEM")
+        }
         if !request.resolve.isEmpty {
             for entry in request.resolve { resolveList = curl_slist_append(resolveList, entry) }
             ccurl_setopt_slist(handle, CURLOPT_RESOLVE, resolveList)
             // Never hand the connection to an environment proxy: the checked address must be the one dialled.
             ccurl_setopt_str(handle, CURLOPT_NOPROXY, "*")
         }
-        let pin = request.pinnedCertificateSHA256.map(CertificatePin.init)
+        pin = request.pinnedCertificateSHA256.map(CertificatePin.init)
         if let pin {
             // OpenSSL calls `verifyPinnedCertificate` instead of its chain verification, during the handshake,
             // before anything (the token) is sent. A resumed TLS session would skip it: no session cache.
@@ -152,7 +250,6 @@ public final class HTTPClient {
             ccurl_setopt_sslctxfn(handle, CURLOPT_SSL_CTX_FUNCTION, curlInstallPin)
             ccurl_setopt_ptr(handle, CURLOPT_SSL_CTX_DATA, Unmanaged.passUnretained(pin).toOpaque())
         }
-        defer { withExtendedLifetime(pin) {} }
 
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
         // libcurl adds "Expect: 100-continue" for large bodies, costing a round trip: suppress it.
@@ -160,37 +257,52 @@ public final class HTTPClient {
         ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
 
         let method = request.method.uppercased()
-        let code: CURLcode
         if let body = request.body {
-            code = body.withUnsafeBufferPointer { buffer in
-                ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE_LARGE, buffer.count)
-                ccurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
-                if method != "POST" { ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, method) }
-                return curl_easy_perform(handle)
+            // curl copies the body, so the transfer may outlive this call (multi interface).
+            ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE_LARGE, body.count)
+            body.withUnsafeBufferPointer { buffer in
+                let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                _ = ccurl_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, pointer)
             }
+            if method != "POST" { ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, method) }
         } else {
             switch method {
             case "GET": break
             case "HEAD": ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
             default: ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, method)
             }
-            code = curl_easy_perform(handle)
         }
+    }
+
+    /// The outcome once libcurl reports `code` for this transfer.
+    func finish(_ code: CURLcode) -> Result<HTTPClientResponse, HTTPClientError> {
         guard code == CURLE_OK else {
-            if sink.exceeded {
-                throw HTTPClientError(code: Int(code.rawValue), message: "the response is larger than \(sink.limit) bytes")
-            }
             if let actual = pin?.mismatch {
-                throw HTTPClientError(code: Int(code.rawValue), message: "the server's TLS certificate (SHA-256 "
-                                      + "\(actual)) does not match the pinned fingerprint")
+                return .failure(HTTPClientError(code: Int(code.rawValue), message: "the server's TLS certificate "
+                                                + "(SHA-256 \(actual)) does not match the pinned fingerprint"))
+            }
+            if sink.overflowed, let limit = sink.limit {
+                return .failure(HTTPClientError(code: HTTPClientError.oversizedCode,
+                                                message: "response body larger than \(limit) bytes"))
             }
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            throw HTTPClientError(code: Int(code.rawValue), message: message)
+            return .failure(HTTPClientError(code: Int(code.rawValue), message: message))
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
+        return .success(HTTPClientResponse(status: status, headers: sink.headers, body: sink.body))
+    }
+
+    /// Frees the lists (and the error buffer when owned); the handle itself is kept for reuse.
+    func release() {
+        curl_slist_free_all(headerList)
+        curl_slist_free_all(resolveList)
+        headerList = nil
+        resolveList = nil
+        ccurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, nil)
+        if ownsBuffer { errorBuffer.deallocate() }
+        withExtendedLifetime(pin) {}
     }
 }
 
@@ -198,16 +310,17 @@ public final class HTTPClient {
 private final class ResponseSink {
     var body: [UInt8] = []
     var headers: [(String, String)] = []
-    var limit = Int.max
-    var exceeded = false
+    let limit: Int?
+    var overflowed = false
+    init(limit: Int?) { self.limit = limit }
 }
 
 private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let data, let context else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    guard sink.body.count + length <= sink.limit else {
-        sink.exceeded = true
+    if let limit = sink.limit, sink.body.count + length > limit {
+        sink.overflowed = true
         return 0
     }
     data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }

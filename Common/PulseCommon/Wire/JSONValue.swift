@@ -47,4 +47,53 @@ public enum JSONValue: Codable, Sendable, Equatable {
         if case .string(let value) = self { return value }
         return nil
     }
+
+    /// The object's members, if this is an object.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// The number, if this is a number.
+    public var numberValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// The flag, if this is a boolean.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// An integral number as `Int64` (`nil` for fractions, non-finite values and anything but numbers).
+    public var int64Value: Int64? {
+        guard case .number(let value) = self, value.isFinite, value.rounded() == value,
+              abs(value) < 9.2e18 else { return nil }
+        return Int64(value)
+    }
+
+    /// A scalar as text: strings as they are, integral numbers without a fraction, booleans as `true`/`false`
+    /// (YAML resolves an unquoted `12345` or `true` to a number or a boolean where a string was meant).
+    public var scalarText: String? {
+        switch self {
+        case .string(let value): return value
+        case .bool(let value): return value ? "true" : "false"
+        case .number(let value):
+            if let integral = int64Value { return String(integral) }
+            return value.isFinite ? String(value) : nil
+        default: return nil
+        }
+    }
+
+    /// A member of an object (`nil` for missing keys and non-objects).
+    public subscript(key: String) -> JSONValue? {
+        objectValue?[key]
+    }
 }

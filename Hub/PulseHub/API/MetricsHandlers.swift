@@ -14,7 +14,8 @@ public struct MetricsHandlers: Sendable {
     }
 
     /// Resource types the store knows (the reference's names plus `host`).
-    static let resourceTypes: Set<String> = ["host", "node", "vm", "container", "storage", "dockerHost", "dockerContainer"]
+    static let resourceTypes: Set<String> = ["host", "node", "vm", "container", "storage", "dockerHost", "dockerContainer",
+                                             "kubernetesCluster"]
 
     public func stats(_ context: RequestContext) throws -> HTTPResponse {
         let stats = store.stats()

@@ -14,6 +14,8 @@ public struct Handlers: Sendable {
     public let downloads: DownloadHandlers
     public let reports: ReportHandlers
     public let web: WebAppHandlers
+    public let docker: DockerHandlers
+    public let kubernetes: KubernetesHandlers
 }
 
 /// Every route the hub serves, in one table. Access, scope and body limit live here and nowhere else;
@@ -125,6 +127,37 @@ public enum Routes {
             Route("GET",    "/download/pulse-docker-agent",        .public,        nil, h.downloads.agentBinary()),
 
             Route("GET",    "/api/admin/reports/generate",         .admin,         .settingsRead, h.reports.generate),
+
+            Route("POST",   "/api/agents/docker/report",           .authenticated, .dockerReport,
+                  bodyLimit: .kibibytes(512), h.docker.report),
+            Route("POST",   "/api/agents/docker/commands/{id}/ack", .authenticated, .dockerReport,
+                  bodyLimit: .kibibytes(8), h.docker.ack),
+            Route("DELETE", "/api/agents/docker/hosts/{id}",       .admin,         .dockerManage, h.docker.deleteHost),
+            Route("POST",   "/api/agents/docker/hosts/{id}/allow-reenroll", .admin, .dockerManage,
+                  bodyLimit: .kibibytes(4), h.docker.allowReenroll),
+            Route("PUT",    "/api/agents/docker/hosts/{id}/unhide", .admin,        .dockerManage,
+                  bodyLimit: .kibibytes(4), h.docker.unhide),
+            Route("PUT",    "/api/agents/docker/hosts/{id}/pending-uninstall", .admin, .dockerManage,
+                  bodyLimit: .kibibytes(4), h.docker.pendingUninstall),
+            Route("PUT",    "/api/agents/docker/hosts/{id}/display-name", .admin,  .dockerManage,
+                  bodyLimit: .kibibytes(4), h.docker.displayName),
+            Route("POST",   "/api/agents/docker/hosts/{id}/check-updates", .admin, .dockerManage,
+                  bodyLimit: .kibibytes(4), h.docker.checkUpdates),
+            Route("POST",   "/api/agents/docker/containers/update", .admin,        .dockerManage,
+                  bodyLimit: .kibibytes(16), h.docker.updateContainer),
+
+            Route("POST",   "/api/agents/kubernetes/report",       .authenticated, .kubernetesReport,
+                  bodyLimit: .mebibytes(2), h.kubernetes.report),
+            Route("DELETE", "/api/agents/kubernetes/clusters/{id}", .admin,        .kubernetesManage,
+                  h.kubernetes.deleteCluster),
+            Route("POST",   "/api/agents/kubernetes/clusters/{id}/allow-reenroll", .admin, .kubernetesManage,
+                  bodyLimit: .kibibytes(4), h.kubernetes.allowReenroll),
+            Route("PUT",    "/api/agents/kubernetes/clusters/{id}/unhide", .admin, .kubernetesManage,
+                  bodyLimit: .kibibytes(4), h.kubernetes.unhide),
+            Route("PUT",    "/api/agents/kubernetes/clusters/{id}/pending-uninstall", .admin, .kubernetesManage,
+                  bodyLimit: .kibibytes(4), h.kubernetes.pendingUninstall),
+            Route("PUT",    "/api/agents/kubernetes/clusters/{id}/display-name", .admin, .kubernetesManage,
+                  bodyLimit: .kibibytes(4), h.kubernetes.displayName),
         ]
     }
 }

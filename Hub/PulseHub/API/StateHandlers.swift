@@ -5,6 +5,9 @@ import PulseCommon
 public struct StateHandlers: Sendable {
     let registry: HostRegistry
     let tokens: TokenService
+    let dockerHosts: DockerHandlers.Registry
+    let dockerCommands: DockerCommandQueue
+    let clusters: KubernetesHandlers.Registry
 
     public func state(_ context: RequestContext) throws -> HTTPResponse {
         let now = context.now
@@ -16,10 +19,24 @@ public struct StateHandlers: Sendable {
             hosts.append(view)
             health["host-\(entry.id)"] = .bool(entry.status(now: now) == "online")
         }
+        var docker: [JSONValue] = []
+        for host in dockerHosts.all() {
+            docker.append(Self.dockerHostView(host, token: host.tokenID.flatMap { tokensByID[$0] },
+                                              command: dockerCommands.latest(hostID: host.id), now: now))
+            health["docker-\(host.id)"] = .bool(host.status(now: now) == "online")
+        }
+        var kubernetes: [JSONValue] = []
+        for cluster in clusters.all() {
+            kubernetes.append(Self.clusterView(cluster, token: cluster.tokenID.flatMap { tokensByID[$0] }, now: now))
+            health["kubernetes-\(cluster.id)"] = .bool(cluster.status(now: now) == "online")
+        }
+        let removedDocker = dockerHosts.removals(now: now).map { Self.removalView($0, nameKey: "hostname") }
+        let removedClusters = clusters.removals(now: now).map { Self.removalView($0, nameKey: "name") }
         let empty = JSONValue.array([])
         let body: [String: JSONValue] = [
-            "nodes": empty, "vms": empty, "containers": empty, "dockerHosts": empty, "removedDockerHosts": empty,
-            "kubernetesClusters": empty, "removedKubernetesClusters": empty, "hosts": .array(hosts),
+            "nodes": empty, "vms": empty, "containers": empty, "dockerHosts": .array(docker),
+            "removedDockerHosts": .array(removedDocker), "kubernetesClusters": .array(kubernetes),
+            "removedKubernetesClusters": .array(removedClusters), "hosts": .array(hosts),
             "storage": empty, "cephClusters": empty, "physicalDisks": empty, "pbs": empty, "pmg": empty,
             "pbsBackups": empty, "pmgBackups": empty,
             "backups": .object(["pve": .object(["backupTasks": empty, "storageBackups": empty, "guestSnapshots": empty]),

@@ -99,6 +99,21 @@ public final class ControlStore: Sendable {
             agent_id TEXT PRIMARY KEY, profile_id TEXT NOT NULL REFERENCES agent_profiles(id) ON DELETE CASCADE,
             updated_at INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        // Docker hosts and Kubernetes clusters (issue 7): registry, 24 h removal blocks, docker command queue.
+        """
+        CREATE TABLE managed_agents(
+            kind TEXT NOT NULL, id TEXT NOT NULL, agent_id TEXT NOT NULL, token_id TEXT, hostname TEXT NOT NULL,
+            display_name TEXT, hidden INTEGER NOT NULL DEFAULT 0, pending_uninstall INTEGER NOT NULL DEFAULT 0,
+            first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, report BLOB NOT NULL,
+            PRIMARY KEY(kind, id)) WITHOUT ROWID;
+        CREATE TABLE managed_agent_removals(
+            kind TEXT NOT NULL, id TEXT NOT NULL, agent_id TEXT NOT NULL, hostname TEXT NOT NULL, display_name TEXT,
+            removed_at INTEGER NOT NULL, PRIMARY KEY(kind, id)) WITHOUT ROWID;
+        CREATE TABLE docker_commands(
+            id TEXT PRIMARY KEY, host_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT, status TEXT NOT NULL,
+            message TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX docker_commands_host ON docker_commands(host_id);
+        """,
     ]
 
     private func migrate() throws {
@@ -115,6 +130,12 @@ public final class ControlStore: Sendable {
     }
 
     // MARK: Meta
+
+    /// Copies the write-ahead log into `pulse.db` and empties it, so the file alone holds everything written (the
+    /// hub calls it last at shutdown: a thread still holding the store must not leave committed rows only in the WAL).
+    public func checkpoint() throws {
+        _ = try database.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
 
     /// A counter bumped on every token change, so a running hub notices changes made by the CLI.
     public func tokenGeneration() throws -> Int64 {

@@ -1,0 +1,116 @@
+import Foundation
+import PulseCommon
+
+/// Kubernetes agent ingestion and cluster management (hub-api sections 1.3 and 3.3).
+public struct KubernetesHandlers: Sendable {
+    public typealias Registry = ManagedAgentRegistry<KubernetesReport>
+
+    let registry: Registry
+    let metrics: any MetricsStore
+    let extractor: ContainerMetricsExtractor
+    let audit: AuditLog
+
+    public func report(_ context: RequestContext) throws -> HTTPResponse {
+        guard let token = context.token else {
+            throw APIError.forbidden("token_required", "Agent reports need an API token with kubernetes:report, not a login session")
+        }
+        var report = try context.decode(KubernetesReport.self)
+        let cluster = report.cluster
+        let derived = [cluster?.server ?? "", cluster?.context ?? "", cluster?.name ?? ""].joined(separator: "|")
+        let clusterID = cluster?.id?.trimmingWhitespace().nonEmpty ?? report.agent?.id?.trimmingWhitespace().nonEmpty
+            ?? (derived == "||" ? nil : Crypto.sha256(Array(derived.utf8)).hexString)
+        guard let clusterID, HostIdentity.sanitize(clusterID) != nil else {
+            throw APIError.badRequest("invalid_report", "kubernetes report missing cluster id")
+        }
+        let timestamp = ManagedAgentTime.normalized(report.timestamp, now: context.now)
+        report.timestamp = timestamp
+        let name = cluster?.name?.trimmingWhitespace().nonEmpty ?? cluster?.context?.nonEmpty ?? clusterID
+        let identity = ManagedIdentity(agentID: report.agent?.id?.trimmingWhitespace().nonEmpty ?? clusterID,
+                                       hostname: String(name.prefix(255)), machineID: nil, explicitID: clusterID,
+                                       tokenID: token.id, tokenName: token.name,
+                                       intervalSeconds: report.agent?.intervalSeconds, timestamp: timestamp)
+        let result: (agent: ManagedAgent<KubernetesReport>, created: Bool)
+        do {
+            result = try registry.ingest(report, raw: context.request.body, identity: identity, now: context.now)
+        } catch let error as ManagedIngestError {
+            throw APIError.badRequest("invalid_report", error.message)
+        } catch let error as SQLiteError where error.isBusy {
+            throw APIError.unavailable("store busy, retry later")
+        }
+        let agent = result.agent
+        if agent.lastSeen == timestamp {
+            do {
+                try metrics.write(extractor.clusterSamples(clusterID: agent.id, report: agent.report))
+            } catch {
+                context.logger.error("metrics samples refused", ["clusterId": agent.id, "error": "\(error)"])
+            }
+        }
+        return .json(KubernetesReportResponse(success: true, clusterId: agent.id, nodes: report.nodes?.count ?? 0,
+                                              pods: report.pods?.count ?? 0, deployments: report.deployments?.count ?? 0,
+                                              lastSeen: agent.lastSeen))
+    }
+
+    /// `DELETE /api/agents/kubernetes/clusters/{id}`: `?hide=true` hides; otherwise the cluster is removed and
+    /// blocked for 24 h (unknown with `force=true`: success).
+    public func deleteCluster(_ context: RequestContext) throws -> HTTPResponse {
+        let id = try context.parameter("id")
+        let request = context.request
+        let force = request.queryValue("force") == "true" || request.queryValue("mode") == "force"
+        guard let cluster = registry.agent(id: id) else {
+            if force {
+                return .json(object: ["success": .bool(true), "clusterId": .string(id), "message": .string("Cluster already removed")])
+            }
+            throw APIError.notFound("cluster_not_found", "Kubernetes cluster not found")
+        }
+        if request.queryValue("hide") == "true" {
+            try registry.update(id: id) { $0.hidden = true }
+            return .json(object: ["success": .bool(true), "clusterId": .string(id), "message": .string("Cluster hidden")])
+        }
+        try registry.remove(id: id, block: true, now: context.now)
+        audit.record("kubernetes_cluster_removed", user: context.principal?.displayName, ip: context.clientIP,
+                     path: request.path, details: "cluster \(id) (\(cluster.hostname)); re-enrolment blocked for 24 h",
+                     now: context.now)
+        return .json(object: ["success": .bool(true), "clusterId": .string(id), "message": .string("Cluster removed")])
+    }
+
+    public func allowReenroll(_ context: RequestContext) throws -> HTTPResponse {
+        let id = try context.parameter("id")
+        let had = try registry.allowReenroll(id: id)
+        audit.record("kubernetes_cluster_reenroll_allowed", user: context.principal?.displayName, ip: context.clientIP,
+                     path: context.request.path, details: "cluster \(id)", now: context.now)
+        return .json(object: ["success": .bool(true), "clusterId": .string(id),
+                              "message": .string(had ? "Re-enrolment allowed" : "Cluster was not blocked")])
+    }
+
+    public func unhide(_ context: RequestContext) throws -> HTTPResponse {
+        try setFlag(context, "Cluster visible") { $0.hidden = false }
+    }
+
+    public func pendingUninstall(_ context: RequestContext) throws -> HTTPResponse {
+        try setFlag(context, "Cluster marked pending uninstall") { $0.pendingUninstall = true }
+    }
+
+    struct DisplayNameRequest: Decodable { let displayName: String? }
+
+    public func displayName(_ context: RequestContext) throws -> HTTPResponse {
+        let body = try context.decode(DisplayNameRequest.self)
+        let name = body.displayName?.trimmingWhitespace() ?? ""
+        guard name.count <= 128, !name.contains(where: { $0.isNewline || $0 == "\u{0}" }) else {
+            throw APIError.badRequest("invalid_display_name", "displayName must be at most 128 characters on one line")
+        }
+        return try setFlag(context, name.isEmpty ? "Display name cleared" : "Display name updated") {
+            $0.customDisplayName = name.isEmpty ? nil : name
+        }
+    }
+
+    private func setFlag(_ context: RequestContext, _ message: String,
+                         _ change: (inout ManagedAgent<KubernetesReport>) -> Void) throws -> HTTPResponse {
+        let id = try context.parameter("id")
+        guard let cluster = try registry.update(id: id, change) else {
+            throw APIError.notFound("cluster_not_found", "Kubernetes cluster not found")
+        }
+        return .json(object: ["success": .bool(true), "clusterId": .string(cluster.id), "message": .string(message),
+                              "hidden": .bool(cluster.hidden), "pendingUninstall": .bool(cluster.pendingUninstall),
+                              "customDisplayName": cluster.customDisplayName.map { .string($0) } ?? .null])
+    }
+}
