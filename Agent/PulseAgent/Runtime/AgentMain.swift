@@ -163,6 +163,8 @@ public enum AgentMain {
             let arguments = Array(CommandLine.arguments.dropFirst())
             let interval = configuration.updateInterval
             let healthServer = health
+            let hostWorker = worker
+            let moduleWorkers = modules
             do {
                 _ = try WorkerThread {
                     let updater = AgentUpdater(connection: connection, executablePath: executable, arguments: arguments,
@@ -170,9 +172,10 @@ public enum AgentMain {
                     updater.run(stop: stop, firstCheckAfter: min(.seconds(5), interval)) { reason in
                         updateLogger.info("restarting into the new agent", ["reason": reason])
                         stop.request()
-                        if !worker.join(timeout: shutdownGrace), let report = inFlight.take() {
+                        if let hostWorker, !hostWorker.join(timeout: shutdownGrace), let report = inFlight.take() {
                             spool.keep(report, failure: .stopping)
                         }
+                        for module in moduleWorkers { _ = module.join(timeout: shutdownGrace) }
                         healthServer?.shutdown()
                         TerminationSignals.unblock()
                         updater.execute()
