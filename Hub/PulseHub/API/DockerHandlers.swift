@@ -11,6 +11,8 @@ public struct DockerHandlers: Sendable {
     let extractor: ContainerMetricsExtractor
     let audit: AuditLog
 
+    static let hostNotFound = APIError.notFound("docker_host_not_found", "Docker host not found")
+
     // MARK: Agent side
 
     public func report(_ context: RequestContext) throws -> HTTPResponse {
@@ -109,7 +111,7 @@ public struct DockerHandlers: Sendable {
             if force {
                 return .json(object: ["success": .bool(true), "hostId": .string(id), "message": .string("Docker host already removed")])
             }
-            throw APIError.notFound("docker_host_not_found", "Docker host not found")
+            throw Self.hostNotFound
         }
         if request.queryValue("hide") == "true" {
             try registry.update(id: id) { $0.hidden = true }
@@ -134,50 +136,19 @@ public struct DockerHandlers: Sendable {
         return .json(object: ["success": .bool(true), "hostId": .string(id), "message": .string("Docker host removed")])
     }
 
-    public func allowReenroll(_ context: RequestContext) throws -> HTTPResponse {
-        let id = try context.parameter("id")
-        let had = try registry.allowReenroll(id: id)
-        audit.record("docker_host_reenroll_allowed", user: context.principal?.displayName, ip: context.clientIP,
-                     path: context.request.path, details: "docker host \(id)", now: context.now)
-        return .json(object: ["success": .bool(true), "hostId": .string(id),
-                              "message": .string(had ? "Re-enrolment allowed" : "Docker host was not blocked")])
+    private var actions: ManagedAgentActions<DockerReport> {
+        ManagedAgentActions(registry: registry, audit: audit, idKey: "hostId", noun: "Docker host", auditNoun: "docker host",
+                            auditPrefix: "docker_host", notFound: Self.hostNotFound)
     }
 
-    public func unhide(_ context: RequestContext) throws -> HTTPResponse {
-        try setFlag(context, "Docker host visible") { $0.hidden = false }
-    }
-
-    public func pendingUninstall(_ context: RequestContext) throws -> HTTPResponse {
-        try setFlag(context, "Docker host marked pending uninstall") { $0.pendingUninstall = true }
-    }
-
-    struct DisplayNameRequest: Decodable { let displayName: String? }
-
-    public func displayName(_ context: RequestContext) throws -> HTTPResponse {
-        let body = try context.decode(DisplayNameRequest.self)
-        let name = body.displayName?.trimmingWhitespace() ?? ""
-        guard name.count <= 128, !name.contains(where: { $0.isNewline || $0 == "\u{0}" }) else {
-            throw APIError.badRequest("invalid_display_name", "displayName must be at most 128 characters on one line")
-        }
-        return try setFlag(context, name.isEmpty ? "Display name cleared" : "Display name updated") {
-            $0.customDisplayName = name.isEmpty ? nil : name
-        }
-    }
-
-    private func setFlag(_ context: RequestContext, _ message: String,
-                         _ change: (inout ManagedAgent<DockerReport>) -> Void) throws -> HTTPResponse {
-        let id = try context.parameter("id")
-        guard let host = try registry.update(id: id, change) else {
-            throw APIError.notFound("docker_host_not_found", "Docker host not found")
-        }
-        return .json(object: ["success": .bool(true), "hostId": .string(host.id), "message": .string(message),
-                              "hidden": .bool(host.hidden), "pendingUninstall": .bool(host.pendingUninstall),
-                              "customDisplayName": host.customDisplayName.map { .string($0) } ?? .null])
-    }
+    public func allowReenroll(_ context: RequestContext) throws -> HTTPResponse { try actions.allowReenroll(context) }
+    public func unhide(_ context: RequestContext) throws -> HTTPResponse { try actions.unhide(context) }
+    public func pendingUninstall(_ context: RequestContext) throws -> HTTPResponse { try actions.pendingUninstall(context) }
+    public func displayName(_ context: RequestContext) throws -> HTTPResponse { try actions.displayName(context) }
 
     public func checkUpdates(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.parameter("id")
-        guard registry.agent(id: id) != nil else { throw APIError.notFound("docker_host_not_found", "Docker host not found") }
+        guard registry.agent(id: id) != nil else { throw Self.hostNotFound }
         let command = try commands.enqueue(hostID: id, type: DockerCommand.checkUpdates, payload: nil, now: context.now)
         audit.record("docker_command_queued", user: context.principal?.displayName, ip: context.clientIP,
                      path: context.request.path, details: "check_updates on docker host \(id)", now: context.now)
@@ -201,7 +172,7 @@ public struct DockerHandlers: Sendable {
             throw APIError.badRequest("missing_container", "containerId or containerName is required")
         }
         guard let host = registry.agent(id: hostID) else {
-            throw APIError.notFound("docker_host_not_found", "Docker host not found")
+            throw Self.hostNotFound
         }
         let known = (host.report.containers ?? []).first {
             (!containerID.isEmpty && ($0.id == containerID || ($0.id ?? "").hasPrefix(containerID)))

@@ -10,6 +10,8 @@ public struct KubernetesHandlers: Sendable {
     let extractor: ContainerMetricsExtractor
     let audit: AuditLog
 
+    static let clusterNotFound = APIError.notFound("cluster_not_found", "Kubernetes cluster not found")
+
     public func report(_ context: RequestContext) throws -> HTTPResponse {
         guard let token = context.token else {
             throw APIError.forbidden("token_required", "Agent reports need an API token with kubernetes:report, not a login session")
@@ -60,7 +62,7 @@ public struct KubernetesHandlers: Sendable {
             if force {
                 return .json(object: ["success": .bool(true), "clusterId": .string(id), "message": .string("Cluster already removed")])
             }
-            throw APIError.notFound("cluster_not_found", "Kubernetes cluster not found")
+            throw Self.clusterNotFound
         }
         if request.queryValue("hide") == "true" {
             try registry.update(id: id) { $0.hidden = true }
@@ -73,44 +75,14 @@ public struct KubernetesHandlers: Sendable {
         return .json(object: ["success": .bool(true), "clusterId": .string(id), "message": .string("Cluster removed")])
     }
 
-    public func allowReenroll(_ context: RequestContext) throws -> HTTPResponse {
-        let id = try context.parameter("id")
-        let had = try registry.allowReenroll(id: id)
-        audit.record("kubernetes_cluster_reenroll_allowed", user: context.principal?.displayName, ip: context.clientIP,
-                     path: context.request.path, details: "cluster \(id)", now: context.now)
-        return .json(object: ["success": .bool(true), "clusterId": .string(id),
-                              "message": .string(had ? "Re-enrolment allowed" : "Cluster was not blocked")])
+    private var actions: ManagedAgentActions<KubernetesReport> {
+        ManagedAgentActions(registry: registry, audit: audit, idKey: "clusterId", noun: "Cluster", auditNoun: "cluster",
+                            auditPrefix: "kubernetes_cluster",
+                            notFound: Self.clusterNotFound)
     }
 
-    public func unhide(_ context: RequestContext) throws -> HTTPResponse {
-        try setFlag(context, "Cluster visible") { $0.hidden = false }
-    }
-
-    public func pendingUninstall(_ context: RequestContext) throws -> HTTPResponse {
-        try setFlag(context, "Cluster marked pending uninstall") { $0.pendingUninstall = true }
-    }
-
-    struct DisplayNameRequest: Decodable { let displayName: String? }
-
-    public func displayName(_ context: RequestContext) throws -> HTTPResponse {
-        let body = try context.decode(DisplayNameRequest.self)
-        let name = body.displayName?.trimmingWhitespace() ?? ""
-        guard name.count <= 128, !name.contains(where: { $0.isNewline || $0 == "\u{0}" }) else {
-            throw APIError.badRequest("invalid_display_name", "displayName must be at most 128 characters on one line")
-        }
-        return try setFlag(context, name.isEmpty ? "Display name cleared" : "Display name updated") {
-            $0.customDisplayName = name.isEmpty ? nil : name
-        }
-    }
-
-    private func setFlag(_ context: RequestContext, _ message: String,
-                         _ change: (inout ManagedAgent<KubernetesReport>) -> Void) throws -> HTTPResponse {
-        let id = try context.parameter("id")
-        guard let cluster = try registry.update(id: id, change) else {
-            throw APIError.notFound("cluster_not_found", "Kubernetes cluster not found")
-        }
-        return .json(object: ["success": .bool(true), "clusterId": .string(cluster.id), "message": .string(message),
-                              "hidden": .bool(cluster.hidden), "pendingUninstall": .bool(cluster.pendingUninstall),
-                              "customDisplayName": cluster.customDisplayName.map { .string($0) } ?? .null])
-    }
+    public func allowReenroll(_ context: RequestContext) throws -> HTTPResponse { try actions.allowReenroll(context) }
+    public func unhide(_ context: RequestContext) throws -> HTTPResponse { try actions.unhide(context) }
+    public func pendingUninstall(_ context: RequestContext) throws -> HTTPResponse { try actions.pendingUninstall(context) }
+    public func displayName(_ context: RequestContext) throws -> HTTPResponse { try actions.displayName(context) }
 }
