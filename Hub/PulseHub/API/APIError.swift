@@ -65,6 +65,14 @@ public struct APIError: Error, Sendable {
         APIError(status: 422, code: "validation_failed", message: message, details: details)
     }
 
+    /// 429 in the spec's auth shape `{error:"rate_limit",message}` with `Retry-After` (login, setup, token checks).
+    public static func rateLimited(retryAfter wait: TimeInterval, message: String) -> APIError {
+        var error = APIError(status: 429, code: "rate_limit", message: "rate_limit",
+                             headers: [("Retry-After", String(Int(wait.rounded(.up))))])
+        error.customBody = ["error": .string("rate_limit"), "message": .string(message)]
+        return error
+    }
+
     public static func unavailable(_ message: String, retryAfter: Int = 5) -> APIError {
         APIError(status: 503, code: "unavailable", message: message, headers: [("Retry-After", String(retryAfter))])
     }

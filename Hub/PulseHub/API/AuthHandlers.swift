@@ -34,10 +34,7 @@ public struct AuthHandlers: Sendable {
             throw error
         }
         if let wait = limiter.admit("login|" + ip, now: now) {
-            var error = APIError(status: 429, code: "rate_limit", message: "rate_limit",
-                                 headers: [("Retry-After", String(Int(wait.rounded(.up))))])
-            error.customBody = ["error": .string("rate_limit"), "message": .string("Too many login attempts; slow down.")]
-            throw error
+            throw APIError.rateLimited(retryAfter: wait, message: "Too many login attempts; slow down.")
         }
         guard let user = users.authenticate(username: username, password: password) else {
             let outcome = try lockout.recordFailure(username: username, ip: ip, now: now)

@@ -166,10 +166,10 @@ public struct DownloadHandlers: Sendable {
         response.setHeader("Content-Disposition", "attachment; filename=\"\(filename)\"")
         response.setHeader("X-Checksum-Sha256", checksum)
         response.setHeader("ETag", etag)
-        response.setHeader("Last-Modified", httpDate(modified))
+        response.setHeader("Last-Modified", HTTPConditional.format(modified))
         response.setHeader("Accept-Ranges", "bytes")
         noCache(&response)
-        if let match = request.header("If-None-Match"), match.split(separator: ",").contains(where: { $0.trimmingWhitespace() == etag }) {
+        if HTTPConditional.notModified(request, etag: etag, modified: modified) {
             response.status = 304
             return response
         }
@@ -215,14 +215,6 @@ public struct DownloadHandlers: Sendable {
         guard let end else { return .full }
         guard start < size, start <= end else { return .unsatisfiable }
         return .partial(start, end)
-    }
-
-    static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
     }
 }
 

@@ -295,10 +295,7 @@ public struct SecurityHandlers: Sendable {
 
     func admitAuthAttempt(_ context: RequestContext) throws {
         if let wait = limiter.admit("auth|" + context.clientIP, now: context.now) {
-            var error = APIError(status: 429, code: "rate_limit", message: "rate_limit",
-                                 headers: [("Retry-After", String(Int(wait.rounded(.up))))])
-            error.customBody = ["error": .string("rate_limit"), "message": .string("Too many attempts; slow down.")]
-            throw error
+            throw APIError.rateLimited(retryAfter: wait, message: "Too many attempts; slow down.")
         }
     }
 }

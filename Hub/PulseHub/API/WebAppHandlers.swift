@@ -112,11 +112,11 @@ public struct WebAppHandlers: Sendable {
         var response = HTTPResponse(status: 200)
         response.setHeader("Content-Type", type)
         response.setHeader("ETag", etag)
-        response.setHeader("Last-Modified", DownloadHandlers.httpDate(asset.modified))
+        response.setHeader("Last-Modified", HTTPConditional.format(asset.modified))
         response.setHeader("Cache-Control", "no-cache")
         response.setHeader("Content-Security-Policy", Self.contentSecurityPolicy)
         if compressible { response.setHeader("Vary", "Accept-Encoding") }
-        if Self.notModified(request, etag: etag, modified: asset.modified) {
+        if HTTPConditional.notModified(request, etag: etag, modified: asset.modified) {
             response.status = 304
             return response
         }
@@ -127,32 +127,6 @@ public struct WebAppHandlers: Sendable {
             response.file = FileBody(path: path, offset: 0, length: asset.size)
         }
         return response
-    }
-
-    /// `If-None-Match` wins over `If-Modified-Since` (RFC 9110 13.2.2); `*` matches any version; a weak comparison,
-    /// so `W/` prefixes and either encoding's tag of the same version count.
-    static func notModified(_ request: HTTPRequest, etag: String, modified: Date) -> Bool {
-        if let header = request.header("If-None-Match") {
-            let version = etag.replacingOccurrences(of: "-gz\"", with: "\"")
-            return header.split(separator: ",").contains { candidate in
-                var tag = candidate.trimmingWhitespace()
-                if tag == "*" { return true }
-                if tag.hasPrefix("W/") { tag = String(tag.dropFirst(2)) }
-                return tag == etag || tag.replacingOccurrences(of: "-gz\"", with: "\"") == version
-            }
-        }
-        if let since = request.header("If-Modified-Since"), let date = Self.parseHTTPDate(since) {
-            return floor(modified.timeIntervalSince1970) <= date.timeIntervalSince1970
-        }
-        return false
-    }
-
-    static func parseHTTPDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.date(from: text.trimmingWhitespace())
     }
 
     /// Whether `Accept-Encoding` lists gzip (or `*`) with a non-zero quality.
