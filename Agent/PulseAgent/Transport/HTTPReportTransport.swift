@@ -54,7 +54,14 @@ public final class HTTPReportTransport: ReportTransport {
     }
 
     public func send(_ report: HostReport) throws(DeliveryFailure) -> HostReportResponse? {
-        let request = try request(for: report)
+        let body = try Self.deliver(try request(for: report), client: client, connection: connection)
+        return try? decoder.decode(HostReportResponse.self, from: Data(body))
+    }
+
+    /// Performs one agent→hub request: a transport error is retryable, a non-2xx answer is classified by
+    /// `failure`; returns the body of a 2xx answer. Shared with the docker and Kubernetes senders.
+    static func deliver(_ request: HTTPClientRequest, client: HTTPClient,
+                        connection: HubConnection) throws(DeliveryFailure) -> [UInt8] {
         let response: HTTPClientResponse
         do {
             response = try client.perform(request)
@@ -62,9 +69,9 @@ public final class HTTPReportTransport: ReportTransport {
             throw DeliveryFailure(status: nil, message: connection.explain(error), retryable: true)
         }
         guard (200..<300).contains(response.status) else {
-            throw Self.failure(status: response.status, headers: response.headers, body: response.body)
+            throw failure(status: response.status, headers: response.headers, body: response.body)
         }
-        return try? decoder.decode(HostReportResponse.self, from: Data(response.body))
+        return response.body
     }
 
     /// Classifies a non-2xx answer and extracts the hub's message. `headers` have lowercased names.

@@ -31,15 +31,6 @@ public final class ModuleReportSender {
             throw DeliveryFailure(status: nil, message: "cannot encode: \(error)", retryable: false)
         }
         let request = connection.request("POST", path, body: bytes, userAgent: userAgent, timeout: timeout)
-        let response: HTTPClientResponse
-        do {
-            response = try client.perform(request)
-        } catch {
-            throw DeliveryFailure(status: nil, message: connection.explain(error), retryable: true)
-        }
-        guard (200..<300).contains(response.status) else {
-            throw HTTPReportTransport.failure(status: response.status, headers: response.headers, body: response.body)
-        }
-        return response.body
+        return try HTTPReportTransport.deliver(request, client: client, connection: connection)
     }
 }

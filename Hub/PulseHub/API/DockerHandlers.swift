@@ -38,14 +38,7 @@ public struct DockerHandlers: Sendable {
                                        machineID: report.host?.machineId?.trimmingWhitespace().nonEmpty, explicitID: nil,
                                        tokenID: token.id, tokenName: token.name,
                                        intervalSeconds: report.agent?.intervalSeconds, timestamp: timestamp)
-        let result: (agent: ManagedAgent<DockerReport>, created: Bool)
-        do {
-            result = try registry.ingest(report, raw: context.request.body, identity: identity, now: context.now)
-        } catch let error as ManagedIngestError {
-            throw APIError.badRequest("invalid_report", error.message)
-        } catch let error as SQLiteError where error.isBusy {
-            throw APIError.unavailable("store busy, retry later")
-        }
+        let result = try actions.ingest(report, identity: identity, context: context)
         let host = result.agent
         if host.lastSeen == timestamp {
             do {

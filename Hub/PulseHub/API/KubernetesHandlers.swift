@@ -31,14 +31,7 @@ public struct KubernetesHandlers: Sendable {
                                        hostname: String(name.prefix(255)), machineID: nil, explicitID: clusterID,
                                        tokenID: token.id, tokenName: token.name,
                                        intervalSeconds: report.agent?.intervalSeconds, timestamp: timestamp)
-        let result: (agent: ManagedAgent<KubernetesReport>, created: Bool)
-        do {
-            result = try registry.ingest(report, raw: context.request.body, identity: identity, now: context.now)
-        } catch let error as ManagedIngestError {
-            throw APIError.badRequest("invalid_report", error.message)
-        } catch let error as SQLiteError where error.isBusy {
-            throw APIError.unavailable("store busy, retry later")
-        }
+        let result = try actions.ingest(report, identity: identity, context: context)
         let agent = result.agent
         if agent.lastSeen == timestamp {
             do {

@@ -15,6 +15,18 @@ struct ManagedAgentActions<Report: Codable & Sendable>: Sendable {
     let auditPrefix: String
     let notFound: APIError
 
+    /// Stores a report in the registry, mapping the registry's refusals to 400 and a busy store to 503.
+    func ingest(_ report: Report, identity: ManagedIdentity,
+                context: RequestContext) throws -> (agent: ManagedAgent<Report>, created: Bool) {
+        do {
+            return try registry.ingest(report, raw: context.request.body, identity: identity, now: context.now)
+        } catch let error as ManagedIngestError {
+            throw APIError.badRequest("invalid_report", error.message)
+        } catch let error as SQLiteError where error.isBusy {
+            throw APIError.unavailable("store busy, retry later")
+        }
+    }
+
     func allowReenroll(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.parameter("id")
         let had = try registry.allowReenroll(id: id)
